@@ -1,0 +1,6 @@
+/**
+ * Placeholder barrel; the package gets its substance in its own issue.
+ *
+ * @packageDocumentation
+ */
+export {};
