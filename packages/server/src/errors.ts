@@ -6,6 +6,8 @@ export type ErrorKind =
   | "not-found"
   | "already-exists"
   | "failed-precondition"
+  | "aborted"
+  | "out-of-range"
   | "data-loss"
   | "resource-exhausted"
   | "unavailable"
@@ -21,6 +23,8 @@ export const STATUS_BY_KIND: Readonly<Record<ErrorKind, status>> = {
   "not-found": status.NOT_FOUND,
   "already-exists": status.ALREADY_EXISTS,
   "failed-precondition": status.FAILED_PRECONDITION,
+  aborted: status.ABORTED,
+  "out-of-range": status.OUT_OF_RANGE,
   "data-loss": status.DATA_LOSS,
   "resource-exhausted": status.RESOURCE_EXHAUSTED,
   unavailable: status.UNAVAILABLE,

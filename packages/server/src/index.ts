@@ -3,11 +3,21 @@
  *
  * @packageDocumentation
  */
-export { createInferdServer } from "./server";
-export type { InferdServer, InferdServerOptions } from "./server";
+export { createInferdServer, readTlsFiles, ServerConfigError } from "./server";
+export type { InferdServer, InferdServerOptions, KeepaliveOptions, TlsOptions } from "./server";
+export type { ServiceContext, ServiceModule } from "./service-module";
 export { createDiagnosticsService } from "./services/diagnostics";
+export { createFilesService, toFileInfo } from "./services/files";
 export { InferdError, STATUS_BY_KIND, toServiceError } from "./errors";
 export type { ErrorKind, MappedError } from "./errors";
 export { silentLogger } from "./logger";
 export type { Logger } from "./logger";
 export { SERVER_VERSION } from "./version";
+export * from "./auth";
+export { createLocalFileStore } from "./files/local-file-store";
+export type { LocalFileStoreOptions } from "./files/local-file-store";
+export type * from "./files/file-store";
+export { formatFileUri, parseFileUri, URI_SCHEME } from "./files/uri";
+export type { FileRef } from "./files/uri";
+export { assertPath, assertProject, assertProjectPath, validatePath, validateProject } from "./files/validate";
+export { defaultModelsDir, isLoopbackHost } from "./config/defaults";

@@ -1,9 +1,51 @@
-import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { DiagnosticsService } from "@inferd/grpc-types/v1";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Server, ServerCredentials, type ChannelOptions, type ServerInterceptor } from "@grpc/grpc-js";
+import { createAuthInterceptor } from "./auth/interceptor";
+import { createAuthorizer, type Authorizer } from "./auth/authorizer";
+import { createTokenTable, type TokenGrant } from "./auth/token-table";
+import {
+  DEFAULT_HOST,
+  DEFAULT_MAX_MESSAGE_MB,
+  DEFAULT_PORT,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  defaultDataDir,
+  defaultModelsDir,
+  isLoopbackHost,
+} from "./config/defaults";
+import type { FileStore } from "./files/file-store";
+import { createLocalFileStore } from "./files/local-file-store";
+import { createServerHealth, OVERALL } from "./health/health";
+import { addReflection } from "./health/reflection";
+import { createCallGate } from "./lifecycle/call-gate";
 import { silentLogger, type Logger } from "./logger";
-import { createDiagnosticsService } from "./services/diagnostics";
+import { serveMetrics, type MetricsEndpoint } from "./metrics/http";
+import { createServerMetrics, noMetrics } from "./metrics/metrics";
+import type { ServiceContext, ServiceModule } from "./service-module";
+import { createServiceModules } from "./services/modules";
 
-/** Options of {@link createInferdServer}. */
+/** TLS material (PEM). With `ca`, clients must present a certificate it signed (mTLS). */
+export interface TlsOptions {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly ca?: Buffer;
+}
+
+/** HTTP/2 keepalive and connection-age settings (grpc-js server channel options). */
+export interface KeepaliveOptions {
+  /** Ping an idle connection after this long (grpc.keepalive_time_ms). */
+  readonly timeMs?: number;
+  /** Close the connection when a ping gets no answer within this (grpc.keepalive_timeout_ms). */
+  readonly timeoutMs?: number;
+  /** Close connections idle for this long (grpc.max_connection_idle_ms). */
+  readonly maxConnectionIdleMs?: number;
+  /** Close connections older than this, after a grace period (grpc.max_connection_age_ms). */
+  readonly maxConnectionAgeMs?: number;
+  /** Grace for calls on an aged connection (grpc.max_connection_age_grace_ms). */
+  readonly maxConnectionAgeGraceMs?: number;
+}
+
+/** Options of {@link createInferdServer}; every one has a default. */
 export interface InferdServerOptions {
   /** Interface to bind; default 127.0.0.1. */
   host?: string;
@@ -13,6 +55,29 @@ export interface InferdServerOptions {
   maxMessageBytes?: number;
   /** Where to log; default silent. */
   logger?: Logger;
+  /** Data directory (files, partial uploads, jobs); default `./.inferd`. */
+  dataDir?: string;
+  /** Model repository; default the package's bundled `models/` folder. */
+  modelsDir?: string;
+  /** Accepted bearer tokens; empty (the default) turns auth off. */
+  tokens?: readonly TokenGrant[];
+  /** Allow binding a non-loopback host with auth off. Default false: refuse. */
+  allowUnauthenticated?: boolean;
+  /** Serve TLS (and mTLS with `ca`); default plaintext. */
+  tls?: TlsOptions;
+  keepalive?: KeepaliveOptions;
+  /** Most bytes a project may store (published files + partial uploads); 0 = unlimited. */
+  quotaBytesPerProject?: number;
+  /** Serve Prometheus metrics on this port (0 picks one); off when undefined. */
+  metricsPort?: number;
+  /** Interface for the metrics endpoint; default the gRPC host. */
+  metricsHost?: string;
+  /** A file store to use instead of the local-disk one under `dataDir`. */
+  fileStore?: FileStore;
+  /** Modules added after the built-in ones (tests, embedders). */
+  extraModules?: (context: ServiceContext) => ServiceModule[];
+  /** Default grace period of {@link InferdServer.shutdown}; default 10 s. */
+  shutdownGraceMs?: number;
 }
 
 /** A running inferd server. */
@@ -21,50 +86,161 @@ export interface InferdServer {
   readonly address: string;
   /** The bound port (useful with port 0). */
   readonly port: number;
-  /** Stops accepting calls, lets in-flight ones finish for up to graceMs, then closes. */
+  /** "host:port" of the Prometheus endpoint, when metrics are on. */
+  readonly metricsAddress: string | undefined;
+  /** Resolves once every module's start-up work is done and health reports SERVING. */
+  readonly ready: Promise<void>;
+  /** What the modules got: the file store, the authorizer, ... */
+  readonly context: ServiceContext;
+  /**
+   * Health goes NOT_SERVING, new calls get UNAVAILABLE, in-flight calls get up to `graceMs`
+   * (default shutdownGraceMs) and are then cancelled; modules stop; the port closes.
+   */
   shutdown(graceMs?: number): Promise<void>;
 }
 
-const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-
-function formatAddress(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+/** Why the server refused its options (e.g. a public host with auth off). */
+export class ServerConfigError extends Error {
+  override readonly name = "ServerConfigError";
 }
 
-/** Creates, wires and binds an inferd server. */
-export async function createInferdServer(options: InferdServerOptions = {}): Promise<InferdServer> {
-  const host = options.host ?? "127.0.0.1";
-  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const logger = options.logger ?? silentLogger;
-  const server = new Server({
+function formatAddress(host: string, port: number): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function channelOptions(maxMessageBytes: number, keepalive: KeepaliveOptions = {}): ChannelOptions {
+  const options: ChannelOptions = {
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
-  });
-  server.addService(DiagnosticsService, createDiagnosticsService());
+  };
+  const set = (key: string, value: number | undefined): void => {
+    if (value !== undefined) options[key] = value;
+  };
+  set("grpc.keepalive_time_ms", keepalive.timeMs);
+  set("grpc.keepalive_timeout_ms", keepalive.timeoutMs);
+  set("grpc.max_connection_idle_ms", keepalive.maxConnectionIdleMs);
+  set("grpc.max_connection_age_ms", keepalive.maxConnectionAgeMs);
+  set("grpc.max_connection_age_grace_ms", keepalive.maxConnectionAgeGraceMs);
+  return options;
+}
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(formatAddress(host, options.port ?? 50051), ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    );
+function credentials(tls: TlsOptions | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(tls.ca ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.ca !== undefined);
+}
+
+function bind(server: Server, address: string, creds: ServerCredentials): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.bindAsync(address, creds, (error, port) => (error ? reject(error) : resolvePort(port)));
   });
+}
+
+/** Reads TLS PEM files into {@link TlsOptions}. */
+export function readTlsFiles(certFile: string, keyFile: string, caFile?: string): TlsOptions {
+  return {
+    cert: readFileSync(certFile),
+    key: readFileSync(keyFile),
+    ...(caFile ? { ca: readFileSync(caFile) } : {}),
+  };
+}
+
+/** Creates, wires and binds an inferd server; start-up work continues in the background (see `ready`). */
+export async function createInferdServer(options: InferdServerOptions = {}): Promise<InferdServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const logger = options.logger ?? silentLogger;
+  const tokens = options.tokens ?? [];
+  if (tokens.length === 0 && !isLoopbackHost(host) && !options.allowUnauthenticated) {
+    throw new ServerConfigError(
+      `refusing to serve ${host} without authentication: anyone who can reach it could use the server. ` +
+        `Set --token (or INFERD_TOKEN) or --tokens-file, bind 127.0.0.1, or pass --allow-unauthenticated.`,
+    );
+  }
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_MB * 1024 * 1024;
+  const dataDir = resolve(options.dataDir ?? defaultDataDir());
+  const modelsDir = resolve(options.modelsDir ?? defaultModelsDir());
+  const metrics = options.metricsPort === undefined ? noMetrics : createServerMetrics();
+  const auth: Authorizer = createAuthorizer(createTokenTable(tokens));
+  const fileStore =
+    options.fileStore ??
+    (await createLocalFileStore({ root: resolve(dataDir, "files"), quotaBytesPerProject: options.quotaBytesPerProject ?? 0 }));
+  const context: ServiceContext = { logger, dataDir, modelsDir, maxMessageBytes, fileStore, auth, metrics };
+  const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
+
+  // Interceptors run base-first: metrics sees every status, the gate counts and refuses
+  // during shutdown, auth runs last, right before the handler.
+  const gate = createCallGate();
+  const interceptors: ServerInterceptor[] = [
+    ...(metrics.interceptor ? [metrics.interceptor] : []),
+    ...gate.interceptors,
+    createAuthInterceptor(auth),
+  ];
+  const server = new Server({ ...channelOptions(maxMessageBytes, options.keepalive), interceptors });
+  const health = createServerHealth(modules.map((module) => module.name));
+  health.addToServer(server);
+  addReflection(server, modules.map((module) => module.name));
+  for (const module of modules) server.addService(module.definition, module.implementation);
+
+  let metricsEndpoint: MetricsEndpoint | undefined;
+  if (metrics.registry && options.metricsPort !== undefined) {
+    metricsEndpoint = await serveMetrics(metrics.registry, options.metricsHost ?? host, options.metricsPort, logger);
+    logger.info({ metrics: `http://${metricsEndpoint.address}/metrics` }, "metrics endpoint listening");
+  }
+  let port: number;
+  try {
+    port = await bind(server, formatAddress(host, options.port ?? DEFAULT_PORT), credentials(options.tls));
+  } catch (error) {
+    await metricsEndpoint?.close();
+    throw error;
+  }
   const address = formatAddress(host, port);
-  logger.info({ address }, "inferd listening");
+  logger.info({ address, tls: Boolean(options.tls), mtls: Boolean(options.tls?.ca), auth: auth.enabled, dataDir, modelsDir }, "inferd listening");
+
+  let stopping = false;
+  const ready = Promise.all(
+    modules.map(async (module) => {
+      try {
+        await module.start?.();
+        if (!stopping) health.set(module.name, "SERVING");
+      } catch (error) {
+        logger.error({ err: error, service: module.name }, "service start-up failed; it stays NOT_SERVING");
+        throw error;
+      }
+    }),
+  ).then(() => {
+    if (!stopping) health.set(OVERALL, "SERVING");
+    logger.info({ services: modules.map((module) => module.name) }, "inferd ready");
+  });
+  ready.catch(() => undefined); // reported above; callers who await `ready` still see it
+
+  let shutdownPromise: Promise<void> | undefined;
+  const shutdown = async (graceMs: number): Promise<void> => {
+    stopping = true;
+    health.setAllNotServing();
+    gate.beginDrain();
+    logger.info({ inFlight: gate.inFlight, graceMs }, "shutting down: draining in-flight calls");
+    const drained = await gate.waitIdle(graceMs);
+    if (!drained) logger.warn({ inFlight: gate.inFlight }, "grace period over: cancelling the remaining calls");
+    server.forceShutdown();
+    for (const module of modules) {
+      try {
+        await module.stop?.();
+      } catch (error) {
+        logger.error({ err: error, service: module.name }, "service shutdown failed");
+      }
+    }
+    await metricsEndpoint?.close();
+    logger.info({}, "inferd stopped");
+  };
 
   return {
     address,
     port,
-    shutdown(graceMs = 10_000) {
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        timer.unref();
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+    metricsAddress: metricsEndpoint?.address,
+    ready,
+    context,
+    shutdown(graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) {
+      shutdownPromise ??= shutdown(graceMs);
+      return shutdownPromise;
     },
   };
 }

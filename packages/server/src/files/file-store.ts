@@ -54,6 +54,16 @@ export interface UploadSession {
   abort(): Promise<void>;
 }
 
+/** Options of {@link FileStore.beginUpload}. */
+export interface BeginUploadOptions {
+  /**
+   * Called when a newer Upload of the same path took this session over (a client that
+   * reconnected before the server noticed the old connection died). The session is then
+   * closed, its bytes kept; the caller should end its call with the given error (ABORTED).
+   */
+  readonly onSuperseded?: (error: Error) => void;
+}
+
 /** A page of ListFiles. */
 export interface FilePage {
   readonly files: readonly StoredFile[];
@@ -69,7 +79,13 @@ export interface FilePage {
  */
 export interface FileStore {
   uploadStatus(project: string, path: string): Promise<UploadStatus>;
-  beginUpload(header: UploadRequestHeader): Promise<UploadSession>;
+  /**
+   * Starts (offset 0) or resumes an upload. Throws FAILED_PRECONDITION when `header.offset`
+   * differs from the stored bytes (the message names the resume point), RESOURCE_EXHAUSTED
+   * when the declared size does not fit the project's quota. A live session of the same path
+   * is superseded (see {@link BeginUploadOptions.onSuperseded}).
+   */
+  beginUpload(header: UploadRequestHeader, options?: BeginUploadOptions): Promise<UploadSession>;
   stat(project: string, path: string): Promise<StoredFile | undefined>;
   /** Streams a published file from an offset. */
   openRead(project: string, path: string, offset: bigint): Promise<{ file: StoredFile; stream: Readable }>;
@@ -80,4 +96,6 @@ export interface FileStore {
   list(project: string, prefix: string, pageSize: number, pageToken: string): Promise<FilePage>;
   /** Removes the published file and any partial upload of the path. */
   delete(project: string, path: string): Promise<{ deleted: boolean; discardedPartial: boolean }>;
+  /** Closes every open upload session, keeping the bytes stored so far (server shutdown). */
+  close(): Promise<void>;
 }

@@ -1,0 +1,64 @@
+import type { Metadata } from "@grpc/grpc-js";
+import { InferdError } from "../errors";
+import type { Principal, TokenTable } from "./token-table";
+
+/** The principal used when auth is off: it may use every project. */
+export const ANONYMOUS: Principal = { name: "anonymous", mayUse: () => true };
+
+/** Checks callers: who they are (token) and which projects they may use. */
+export interface Authorizer {
+  /** True when tokens are required. */
+  readonly enabled: boolean;
+  /**
+   * The caller's principal. Throws InferdError("unauthenticated") when auth is on and the
+   * `authorization: Bearer <token>` header is missing, malformed or not accepted.
+   */
+  authenticate(metadata: Metadata): Principal;
+  /**
+   * Throws InferdError("unauthenticated") or ("permission-denied") unless the caller may use
+   * `project`. Handlers call it for every project a request names (Files, Run, Infer by URI).
+   */
+  authorizeProject(metadata: Metadata, project: string): Principal;
+}
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** Extracts the bearer token of a call, or undefined when there is none. */
+export function bearerToken(metadata: Metadata): string | undefined {
+  const values = metadata.get("authorization");
+  if (values.length !== 1) return undefined;
+  const value = values[0];
+  if (typeof value !== "string") return undefined;
+  return BEARER.exec(value)?.[1];
+}
+
+/** Creates the {@link Authorizer} over a token table (auth is off when the table is empty). */
+export function createAuthorizer(table: TokenTable): Authorizer {
+  function authenticate(metadata: Metadata): Principal {
+    if (!table.enabled) return ANONYMOUS;
+    const token = bearerToken(metadata);
+    if (token === undefined) {
+      throw new InferdError(
+        "unauthenticated",
+        'missing credentials: send the metadata header "authorization: Bearer <token>"',
+      );
+    }
+    const principal = table.match(token);
+    if (!principal) throw new InferdError("unauthenticated", "the bearer token is not accepted by this server");
+    return principal;
+  }
+  return {
+    enabled: table.enabled,
+    authenticate,
+    authorizeProject(metadata, project) {
+      const principal = authenticate(metadata);
+      if (!principal.mayUse(project)) {
+        throw new InferdError(
+          "permission-denied",
+          `this token may not use project "${project}"; ask for a token that grants it`,
+        );
+      }
+      return principal;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { createHash } from "node:crypto";
+import { createReadStream, type Stats } from "node:fs";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** The checksum sidecar of a published file, tied to the file's identity. */
+interface Sidecar {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+}
+
+/** Streams a file through SHA-256 (never the whole file in memory). */
+export async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+function matches(sidecar: Sidecar, stats: Stats): boolean {
+  return sidecar.size === stats.size && sidecar.mtimeMs === stats.mtimeMs && sidecar.ino === stats.ino;
+}
+
+/** Writes a small file atomically: temp file in the same folder, then rename. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, file);
+}
+
+/**
+ * Records the checksum of a file that is about to be published. The sidecar names the
+ * file's inode, size and mtime (which a rename keeps), so a sidecar that does not describe
+ * the current file (e.g. after a crash between the two renames) is ignored and recomputed.
+ */
+export async function recordChecksum(metaDir: string, key: string, file: string, sha256: string): Promise<void> {
+  const stats = await stat(file);
+  const sidecar: Sidecar = { sha256, size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino };
+  await mkdir(metaDir, { recursive: true });
+  await writeFileAtomic(join(metaDir, `${key}.json`), JSON.stringify(sidecar));
+}
+
+/** The checksum of a published file: from its sidecar when current, else computed and recorded. */
+export async function checksumOf(metaDir: string, key: string, file: string, stats: Stats): Promise<string> {
+  try {
+    const sidecar = JSON.parse(await readFile(join(metaDir, `${key}.json`), "utf8")) as Sidecar;
+    if (matches(sidecar, stats) && typeof sidecar.sha256 === "string") return sidecar.sha256;
+  } catch {
+    // missing or unreadable sidecar: recompute below
+  }
+  const sha256 = await sha256OfFile(file);
+  await recordChecksum(metaDir, key, file, sha256).catch(() => undefined);
+  return sha256;
+}

@@ -1,0 +1,155 @@
+import type { FileHandle } from "node:fs/promises";
+import { lstat, rename, rm } from "node:fs/promises";
+import { InferdError } from "../errors";
+import { prepareTarget } from "./disk-layout";
+import { recordChecksum, sha256OfFile } from "./file-meta";
+import type { UploadOutcome, UploadSession } from "./file-store";
+import type { QuotaTracker } from "./quota";
+
+/** Everything a session needs from its store. */
+export interface SessionContext {
+  readonly project: string;
+  readonly path: string;
+  readonly uri: string;
+  readonly key: string;
+  readonly partFile: string;
+  readonly headerFile: string;
+  readonly dataDir: string;
+  readonly metaDir: string;
+  readonly quota: QuotaTracker;
+  /** Called once when the session closed, whatever the reason. */
+  readonly onClosed: () => void;
+}
+
+/**
+ * One Upload call's writer over an append-only `.part` file. Operations run one at a time in
+ * call order; the stored byte count is the part file's length, so a killed server resumes
+ * from exactly what reached the disk.
+ */
+export class DiskUploadSession implements UploadSession {
+  /** False once the session is closing: a status query then waits for {@link closed}. */
+  live = true;
+  /** Resolves when the part file is closed. */
+  readonly closed: Promise<void>;
+  private open = true;
+  private chain: Promise<unknown> = Promise.resolve();
+  private markClosed!: () => void;
+
+  constructor(
+    private readonly context: SessionContext,
+    private readonly file: FileHandle,
+    private stored: bigint,
+    private readonly totalSize: bigint | undefined,
+    private readonly sha256: string | undefined,
+    private readonly onSuperseded: ((error: Error) => void) | undefined,
+  ) {
+    this.closed = new Promise((resolve) => (this.markClosed = resolve));
+  }
+
+  write(chunk: Uint8Array): Promise<UploadOutcome> {
+    return this.enqueue(async () => {
+      this.assertOpen();
+      if (chunk.length === 0) return this.outcome(false);
+      const { project, path } = this.context;
+      if (this.totalSize !== undefined && this.stored + BigInt(chunk.length) > this.totalSize) {
+        throw new InferdError(
+          "invalid-argument",
+          `chunk of ${chunk.length} bytes at offset ${this.stored} goes past the declared total_size ${this.totalSize} of "${path}"`,
+        );
+      }
+      await this.context.quota.reserve(project, chunk.length, `uploading "${path}"`);
+      try {
+        let written = 0;
+        while (written < chunk.length) {
+          const { bytesWritten } = await this.file.write(chunk, written, chunk.length - written);
+          written += bytesWritten;
+        }
+      } catch (error) {
+        this.context.quota.invalidate(project);
+        await this.close();
+        throw error;
+      }
+      this.stored += BigInt(chunk.length);
+      if (this.totalSize !== undefined && this.stored === this.totalSize) return this.publish();
+      return this.outcome(false);
+    });
+  }
+
+  finish(): Promise<UploadOutcome> {
+    return this.enqueue(async () => {
+      this.assertOpen();
+      if (this.totalSize !== undefined && this.stored < this.totalSize) {
+        await this.close();
+        return this.outcome(false);
+      }
+      return this.publish();
+    });
+  }
+
+  abort(): Promise<void> {
+    this.live = false;
+    return this.enqueue(() => this.close()).catch(() => undefined);
+  }
+
+  /** Closes this session because a newer Upload of the same path took over. */
+  supersede(): Promise<void> {
+    if (this.open && this.live) {
+      this.onSuperseded?.(
+        new InferdError("aborted", `a newer Upload of "${this.context.path}" took over; this call stopped at ${this.stored} bytes`),
+      );
+    }
+    return this.abort();
+  }
+
+  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(operation);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  private assertOpen(): void {
+    if (!this.open) {
+      throw new InferdError("aborted", `the upload of "${this.context.path}" is closed; query GetUploadStatus and resume`);
+    }
+  }
+
+  private outcome(complete: boolean, sha256 = ""): UploadOutcome {
+    return { uri: this.context.uri, storedBytes: this.stored, complete, ...(complete ? { sha256 } : {}) };
+  }
+
+  private async close(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    this.live = false;
+    try {
+      await this.file.close();
+    } finally {
+      this.context.onClosed();
+      this.markClosed();
+    }
+  }
+
+  private async publish(): Promise<UploadOutcome> {
+    const { context } = this;
+    await this.file.sync();
+    await this.close();
+    const actual = await sha256OfFile(context.partFile);
+    if (this.sha256 !== undefined && actual !== this.sha256) {
+      await rm(context.partFile, { force: true });
+      await rm(context.headerFile, { force: true });
+      context.quota.adjust(context.project, -Number(this.stored));
+      throw new InferdError(
+        "data-loss",
+        `"${context.path}": the ${this.stored} bytes received hash to ${actual}, not the declared sha256 ${this.sha256}; ` +
+          `nothing was published and the partial upload was discarded; upload again from offset 0`,
+      );
+    }
+    const target = await prepareTarget(context.dataDir, context.path);
+    const previous = await lstat(target).catch(() => undefined);
+    await recordChecksum(context.metaDir, context.key, context.partFile, actual);
+    await rename(context.partFile, target);
+    await rm(context.headerFile, { force: true });
+    if (previous?.isFile()) context.quota.adjust(context.project, -previous.size);
+    return this.outcome(true, actual);
+  }
+}

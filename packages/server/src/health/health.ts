@@ -1,0 +1,30 @@
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import type { Server } from "@grpc/grpc-js";
+
+/** The overall health name: "" in grpc.health.v1. */
+export const OVERALL = "";
+
+/**
+ * grpc.health.v1 (Check and Watch) for the whole server ("") and each service. Everything
+ * starts NOT_SERVING; the server marks a service SERVING once its start-up work is done, and
+ * everything NOT_SERVING again when shutdown begins.
+ */
+export interface ServerHealth {
+  set(service: string, status: ServingStatus): void;
+  /** Marks every known name, the overall one included, NOT_SERVING. */
+  setAllNotServing(): void;
+  addToServer(server: Server): void;
+}
+
+/** Creates the health service for the given service names. */
+export function createServerHealth(services: readonly string[]): ServerHealth {
+  const names = [OVERALL, ...services];
+  const health = new HealthImplementation(Object.fromEntries(names.map((name) => [name, "NOT_SERVING"])));
+  return {
+    set: (service, status) => health.setStatus(service, status),
+    setAllNotServing() {
+      for (const name of names) health.setStatus(name, "NOT_SERVING");
+    },
+    addToServer: (server) => health.addToServer(server),
+  };
+}

@@ -1,0 +1,41 @@
+import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { Authorizer } from "./auth/authorizer";
+import type { FileStore } from "./files/file-store";
+import type { Logger } from "./logger";
+import type { ServerMetrics } from "./metrics/metrics";
+
+/** What every service module gets from the server: shared pieces, created once. */
+export interface ServiceContext {
+  readonly logger: Logger;
+  /** Absolute data directory (files, jobs, ...). */
+  readonly dataDir: string;
+  /** Absolute model repository directory. */
+  readonly modelsDir: string;
+  /** Largest message sent or received, in bytes. */
+  readonly maxMessageBytes: number;
+  /** Per-project file storage (images in, job results out). */
+  readonly fileStore: FileStore;
+  /** Token and project checks: call `auth.authorizeProject(call.metadata, project)`. */
+  readonly auth: Authorizer;
+  /** Counters shared by the services (bytes up/down); no-ops when metrics are off. */
+  readonly metrics: ServerMetrics;
+}
+
+/**
+ * One gRPC service and its lifecycle. The server adds every module in one place
+ * (services/modules.ts), runs all `start()`s after binding, and reports the module's
+ * health name SERVING once its `start()` resolved (NOT_SERVING before, and during shutdown).
+ */
+export interface ServiceModule {
+  /** Fully qualified service name, also its health-check name, e.g. "inferd.v1.Files". */
+  readonly name: string;
+  readonly definition: ServiceDefinition;
+  readonly implementation: UntypedServiceImplementation;
+  /** Start-up work that must finish before the service reports SERVING (e.g. model loading). */
+  start?(): Promise<void>;
+  /**
+   * Called on shutdown once in-flight calls finished or the grace period ran out (calls still
+   * running are then cancelled). Flush state here (e.g. partial uploads, job records).
+   */
+  stop?(): Promise<void>;
+}

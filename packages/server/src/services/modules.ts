@@ -1,0 +1,20 @@
+import { DiagnosticsService } from "@inferd/grpc-types/v1";
+import type { ServiceContext, ServiceModule } from "../service-module";
+import { createDiagnosticsService } from "./diagnostics";
+import { createFilesModule } from "./files";
+
+/**
+ * THE place where services are added to the server. Each module brings its definition,
+ * implementation, optional start-up work (health turns SERVING after it) and shutdown.
+ */
+export function createServiceModules(context: ServiceContext): ServiceModule[] {
+  return [
+    {
+      name: "inferd.v1.Diagnostics",
+      definition: DiagnosticsService,
+      implementation: createDiagnosticsService() as never,
+    },
+    createFilesModule(context),
+    // inferd.v1.Inference (issue 5) is added here: createInferenceModule(context).
+  ];
+}
