@@ -1,0 +1,120 @@
+import type { ResolvedModel } from "../models/repository";
+import { classColor, finishDetections, TASKS, type Box, type TaskParameters } from "../tasks";
+import { decodeImage, DEFAULT_MAX_IMAGE_PIXELS } from "./decode";
+import { toSourceBox } from "./geometry";
+import { maskToSourcePng } from "./mask";
+import { preprocess } from "./preprocess";
+
+/** One result in source-image pixels, ready for the wire or a result file. */
+export interface InferenceResult {
+  readonly box: Box;
+  readonly label: string;
+  readonly classId: number;
+  readonly confidence: number;
+  readonly color: string;
+}
+
+/** Where the time of one inference went, in milliseconds. */
+export interface InferenceTimings {
+  readonly decodeMs: number;
+  readonly preprocessMs: number;
+  readonly inferenceMs: number;
+  readonly postprocessMs: number;
+  readonly totalMs: number;
+}
+
+/** The outcome of running one image through a model. */
+export interface InferenceOutcome {
+  readonly model: string;
+  readonly version: string;
+  readonly results: readonly InferenceResult[];
+  /** Present when requested and the task produces a mask. */
+  readonly maskPng: Buffer | undefined;
+  readonly imageWidth: number;
+  readonly imageHeight: number;
+  readonly timings: InferenceTimings;
+}
+
+/** The stage an inference has reached, for job progress. */
+export type InferenceStage = "preprocess" | "infer" | "postprocess";
+
+/** Runs images through models: decode, preprocess, onnxruntime, post-process. */
+export interface InferencePipeline {
+  /**
+   * Runs one encoded image. Throws InferdError: invalid-argument (undecodable image),
+   * resource-exhausted (too many pixels); anything else is an internal failure.
+   */
+  infer(model: ResolvedModel, image: Uint8Array, parameters: TaskParameters, onStage?: (stage: InferenceStage) => void): Promise<InferenceOutcome>;
+}
+
+/** Options of {@link createInferencePipeline}. */
+export interface InferencePipelineOptions {
+  /** Largest decoded image, in pixels. */
+  readonly maxImagePixels?: number;
+}
+
+function labelOf(model: ResolvedModel, classId: number): string {
+  if (model.config.task === "text-detection") return model.config.labels[classId] ?? "text";
+  return model.config.labels[classId] ?? `class ${classId}`;
+}
+
+/**
+ * Creates the inference pipeline. Decoding, resizing and PNG encoding run in sharp (libuv
+ * threads) and the model in onnxruntime's thread pool; what stays on the event loop is
+ * normalisation and post-processing over typed arrays, measured at a few milliseconds for a
+ * 960-pixel map (see MODELS.md, "Responsiveness").
+ */
+export function createInferencePipeline(options: InferencePipelineOptions = {}): InferencePipeline {
+  const maxImagePixels = options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  return {
+    async infer(model, image, parameters, onStage) {
+      const started = performance.now();
+      onStage?.("preprocess");
+      const decoded = await decodeImage(image, maxImagePixels);
+      const decodedAt = performance.now();
+      const { tensor, geometry } = await preprocess(decoded, model.config.input);
+      const preprocessedAt = performance.now();
+
+      onStage?.("infer");
+      const outputs = await model.session.run(model.inputName, tensor, model.outputNames);
+      const inferredAt = performance.now();
+
+      onStage?.("postprocess");
+      const task = TASKS[model.config.task]({
+        config: model.config,
+        outputs: model.outputNames.map((name) => outputs.get(name)).filter((o) => o !== undefined),
+        inputWidth: geometry.inputWidth,
+        inputHeight: geometry.inputHeight,
+        parameters,
+      });
+      const whole: Box = { x: 0, y: 0, width: decoded.width, height: decoded.height };
+      const results = finishDetections(task.detections, parameters)
+        .map((d) => ({
+          box: d.box ? toSourceBox(d.box, geometry) : whole,
+          label: labelOf(model, d.classId),
+          classId: d.classId,
+          confidence: d.confidence,
+          color: classColor(d.classId),
+        }))
+        // A box that lies wholly in the letterbox padding maps to nothing in the source image.
+        .filter((r) => r.box.width > 0 && r.box.height > 0);
+      const maskPng = parameters.returnMask && task.mask ? await maskToSourcePng(task.mask, geometry) : undefined;
+      const finished = performance.now();
+      return {
+        model: model.name,
+        version: model.version,
+        results,
+        maskPng,
+        imageWidth: decoded.width,
+        imageHeight: decoded.height,
+        timings: {
+          decodeMs: decodedAt - started,
+          preprocessMs: preprocessedAt - decodedAt,
+          inferenceMs: inferredAt - preprocessedAt,
+          postprocessMs: finished - inferredAt,
+          totalMs: finished - started,
+        },
+      };
+    },
+  };
+}
