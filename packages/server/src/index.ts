@@ -21,3 +21,10 @@ export { formatFileUri, parseFileUri, URI_SCHEME } from "./files/uri";
 export type { FileRef } from "./files/uri";
 export { assertPath, assertProject, assertProjectPath, validatePath, validateProject } from "./files/validate";
 export { defaultModelsDir, isLoopbackHost } from "./config/defaults";
+// The in-process inference pipeline (what Infer runs), for embedders and the benchmarks.
+export { createModelRepository } from "./models/repository";
+export type { ModelRepository, ModelRepositoryOptions, ResolvedModel } from "./models/repository";
+export { createInferencePipeline } from "./inference/pipeline";
+export type { InferencePipeline, InferencePipelineOptions, InferenceOutcome } from "./inference/pipeline";
+export { resolveParameters } from "./inference/parameters";
+export type { TaskParameters } from "./tasks/types";
