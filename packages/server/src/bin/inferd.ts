@@ -1,25 +1,51 @@
 #!/usr/bin/env node
-import { parseArgs } from "node:util";
-import { createInferdServer } from "../server";
+import pino from "pino";
+import { ConfigError, helpText, parseBinaryConfig } from "../config/flags";
+import { createInferdServer, ServerConfigError } from "../server";
+import { SERVER_VERSION } from "../version";
 
-const { values } = parseArgs({
-  options: {
-    host: { type: "string", default: process.env["INFERD_HOST"] ?? "127.0.0.1" },
-    port: { type: "string", default: process.env["INFERD_PORT"] ?? "50051" },
-  },
-});
-
+/**
+ * The inferd binary: parses flags and environment, logs JSON lines with pino to stderr, and
+ * prints one line to stdout once bound: "inferd listening on <host:port>".
+ * SIGINT/SIGTERM drain and exit 0; a second signal exits at once with 130.
+ */
 async function main(): Promise<void> {
-  const server = await createInferdServer({ host: values.host, port: Number(values.port) });
+  const config = parseBinaryConfig(process.argv.slice(2), process.env);
+  if (config.help) {
+    console.log(helpText());
+    return;
+  }
+  if (config.version) {
+    console.log(SERVER_VERSION);
+    return;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: "inferd", pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
+  const server = await createInferdServer({ ...config.server, logger });
   console.log(`inferd listening on ${server.address}`);
-  const stop = (): void => {
-    void server.shutdown().then(() => process.exit(0));
+  if (server.metricsAddress) console.log(`inferd metrics on http://${server.metricsAddress}/metrics`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, "signal received");
+    server.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 main().catch((error: unknown) => {
+  const configProblem = error instanceof ConfigError || error instanceof ServerConfigError;
   console.error(`inferd: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  process.exit(configProblem ? 2 : 1);
 });

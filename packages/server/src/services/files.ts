@@ -104,6 +104,7 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
   const broken = (): void => {
     if (done) return;
     done = true; // the client is gone: keep every byte written, answer nothing
+    void session?.abort(); // marks the session closing now, so GetUploadStatus waits for it
     void queue.then(() => session?.abort());
   };
   call.on("cancelled", broken);

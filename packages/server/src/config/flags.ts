@@ -1,0 +1,194 @@
+import { parseArgs } from "node:util";
+import { loadTokensFile } from "../auth/tokens-file";
+import { ALL_PROJECTS, type TokenGrant } from "../auth/token-table";
+import { readTlsFiles, type InferdServerOptions, type KeepaliveOptions } from "../server";
+import { DEFAULT_HOST, DEFAULT_MAX_MESSAGE_MB, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE_MS } from "./defaults";
+
+/** A bad flag or environment variable; the message says which and what is allowed. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Log levels the binary accepts. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Shortest token accepted from --token / INFERD_TOKEN. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** What the binary runs with, parsed from flags and environment. */
+export interface BinaryConfig {
+  readonly help: boolean;
+  readonly version: boolean;
+  readonly logLevel: LogLevel;
+  /** Server options without the logger (the binary adds pino). */
+  readonly server: InferdServerOptions;
+}
+
+interface FlagSpec {
+  readonly env: string;
+  readonly type: "string" | "boolean";
+  readonly help: string;
+}
+
+/** Every flag, its environment variable and its help line: the single source for --help and docs. */
+export const FLAGS: Readonly<Record<string, FlagSpec>> = {
+  host: { env: "INFERD_HOST", type: "string", help: `interface to bind (default ${DEFAULT_HOST})` },
+  port: { env: "INFERD_PORT", type: "string", help: `port to bind; 0 picks a free one (default ${DEFAULT_PORT})` },
+  "data-dir": { env: "INFERD_DATA_DIR", type: "string", help: "data directory for files and jobs (default ./.inferd)" },
+  "models-dir": { env: "INFERD_MODELS_DIR", type: "string", help: "model repository (default the bundled models/)" },
+  "max-message-mb": {
+    env: "INFERD_MAX_MESSAGE_MB",
+    type: "string",
+    help: `largest message sent or received, in MiB (default ${DEFAULT_MAX_MESSAGE_MB})`,
+  },
+  token: { env: "INFERD_TOKEN", type: "string", help: "bearer token clients must send; grants every project" },
+  "tokens-file": { env: "INFERD_TOKENS_FILE", type: "string", help: "JSON file of tokens and the projects each may use" },
+  "allow-unauthenticated": {
+    env: "INFERD_ALLOW_UNAUTHENTICATED",
+    type: "boolean",
+    help: "allow a non-loopback --host without any token (not recommended)",
+  },
+  "tls-cert": { env: "INFERD_TLS_CERT", type: "string", help: "PEM certificate chain: serve TLS (needs --tls-key)" },
+  "tls-key": { env: "INFERD_TLS_KEY", type: "string", help: "PEM private key of --tls-cert" },
+  "tls-ca": { env: "INFERD_TLS_CA", type: "string", help: "PEM CA bundle: require client certificates it signed (mTLS)" },
+  "keepalive-time-ms": { env: "INFERD_KEEPALIVE_TIME_MS", type: "string", help: "ping idle connections after this long" },
+  "keepalive-timeout-ms": { env: "INFERD_KEEPALIVE_TIMEOUT_MS", type: "string", help: "drop a connection whose ping is unanswered this long" },
+  "max-connection-idle-ms": { env: "INFERD_MAX_CONNECTION_IDLE_MS", type: "string", help: "close connections idle this long" },
+  "max-connection-age-ms": { env: "INFERD_MAX_CONNECTION_AGE_MS", type: "string", help: "close connections older than this" },
+  "quota-mb": { env: "INFERD_QUOTA_MB", type: "string", help: "most MiB one project may store, partial uploads included (default unlimited)" },
+  "shutdown-grace-ms": {
+    env: "INFERD_SHUTDOWN_GRACE_MS",
+    type: "string",
+    help: `how long in-flight calls may finish on SIGINT/SIGTERM (default ${DEFAULT_SHUTDOWN_GRACE_MS})`,
+  },
+  "metrics-port": { env: "INFERD_METRICS_PORT", type: "string", help: "serve Prometheus metrics at http://host:port/metrics (default off)" },
+  "metrics-host": { env: "INFERD_METRICS_HOST", type: "string", help: "interface of the metrics endpoint (default --host)" },
+  "log-level": { env: "INFERD_LOG_LEVEL", type: "string", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
+  help: { env: "", type: "boolean", help: "print this help" },
+  version: { env: "", type: "boolean", help: "print the version" },
+};
+
+/** The --help text. */
+export function helpText(): string {
+  const lines = Object.entries(FLAGS).map(([name, spec]) => {
+    const flag = `--${name}${spec.type === "string" ? " <value>" : ""}`;
+    return `  ${flag.padEnd(32)} ${spec.help}${spec.env ? ` [${spec.env}]` : ""}`;
+  });
+  return ["Usage: inferd [options]", "", "Serves ONNX models, files and jobs over gRPC.", "", "Options:", ...lines].join("\n");
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}; got "${text}"`);
+  const value = Number(text.trim());
+  if (value < min || value > max) throw new ConfigError(`--${name} must be from ${min} to ${max}; got ${value}`);
+  return value;
+}
+
+function truthy(name: string, text: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["", "0", "false", "no", "off"].includes(value)) return false;
+  throw new ConfigError(`${FLAGS[name]?.env} must be true or false; got "${text}"`);
+}
+
+/**
+ * Parses flags and environment (a flag wins over its variable) into the binary's config.
+ * Reads the tokens file and TLS files it names; throws ConfigError with a message that says
+ * what to fix.
+ */
+export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEnv): BinaryConfig {
+  const options = Object.fromEntries(Object.entries(FLAGS).map(([name, spec]) => [name, { type: spec.type }])) as Record<
+    string,
+    { type: "string" | "boolean" }
+  >;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}; see --help`);
+  }
+  const text = (name: string): string | undefined => {
+    const flag = values[name];
+    if (typeof flag === "string") return flag;
+    const variable = FLAGS[name]?.env;
+    const fromEnv = variable ? env[variable] : undefined;
+    return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+  };
+  const flag = (name: string): boolean => {
+    if (values[name] === true) return true;
+    const variable = FLAGS[name]?.env;
+    return variable ? truthy(name, env[variable] ?? "") : false;
+  };
+  const optionalInt = (name: string, min: number, max: number): number | undefined => {
+    const value = text(name);
+    return value === undefined ? undefined : integer(name, value, min, max);
+  };
+
+  const logLevel = (text("log-level") ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(", ")}; got "${logLevel}"`);
+
+  const tokens: TokenGrant[] = [];
+  const token = text("token");
+  if (token !== undefined) {
+    if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(`--token must be at least ${MIN_TOKEN_LENGTH} characters`);
+    tokens.push({ token, projects: [ALL_PROJECTS], name: "token" });
+  }
+  const tokensFile = text("tokens-file");
+  if (tokensFile !== undefined) {
+    try {
+      tokens.push(...loadTokensFile(tokensFile));
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+
+  const cert = text("tls-cert");
+  const key = text("tls-key");
+  const ca = text("tls-ca");
+  if ((cert === undefined) !== (key === undefined)) throw new ConfigError("--tls-cert and --tls-key go together; give both or neither");
+  if (ca !== undefined && cert === undefined) throw new ConfigError("--tls-ca (mutual TLS) needs --tls-cert and --tls-key");
+  let tls: InferdServerOptions["tls"];
+  if (cert !== undefined && key !== undefined) {
+    try {
+      tls = readTlsFiles(cert, key, ca);
+    } catch (error) {
+      throw new ConfigError(`cannot read TLS files: ${(error as Error).message}`);
+    }
+  }
+
+  const keepalive: KeepaliveOptions = {
+    timeMs: optionalInt("keepalive-time-ms", 1, 2 ** 31 - 1),
+    timeoutMs: optionalInt("keepalive-timeout-ms", 1, 2 ** 31 - 1),
+    maxConnectionIdleMs: optionalInt("max-connection-idle-ms", 1, 2 ** 31 - 1),
+    maxConnectionAgeMs: optionalInt("max-connection-age-ms", 1, 2 ** 31 - 1),
+  };
+  const maxMessageMb = optionalInt("max-message-mb", 1, 2047) ?? DEFAULT_MAX_MESSAGE_MB;
+  const quotaMb = optionalInt("quota-mb", 0, 2 ** 40);
+  const metricsPort = optionalInt("metrics-port", 0, 65535);
+  const metricsHost = text("metrics-host");
+  const dataDir = text("data-dir");
+  const modelsDir = text("models-dir");
+
+  return {
+    help: values["help"] === true,
+    version: values["version"] === true,
+    logLevel,
+    server: {
+      host: text("host") ?? DEFAULT_HOST,
+      port: optionalInt("port", 0, 65535) ?? DEFAULT_PORT,
+      maxMessageBytes: maxMessageMb * 1024 * 1024,
+      tokens,
+      allowUnauthenticated: flag("allow-unauthenticated"),
+      keepalive,
+      shutdownGraceMs: optionalInt("shutdown-grace-ms", 0, 24 * 3600 * 1000) ?? DEFAULT_SHUTDOWN_GRACE_MS,
+      ...(dataDir !== undefined ? { dataDir } : {}),
+      ...(modelsDir !== undefined ? { modelsDir } : {}),
+      ...(tls ? { tls } : {}),
+      ...(quotaMb !== undefined ? { quotaBytesPerProject: quotaMb * 1024 * 1024 } : {}),
+      ...(metricsPort !== undefined ? { metricsPort } : {}),
+      ...(metricsHost !== undefined ? { metricsHost } : {}),
+    },
+  };
+}
