@@ -1,6 +1,24 @@
 /**
- * Placeholder barrel; the package gets its substance in its own issue.
+ * @inferd/client: a typed client of the inferd gRPC API (health, diagnostics, files with
+ * resumable transfers, inference and jobs). The `inferctl` command-line tool is built on it.
  *
  * @packageDocumentation
  */
-export {};
+export { createInferdClient } from "./client";
+export type { InferdClient, InferOptions, ListFilesOptions, PingResult } from "./client";
+export { DEFAULT_DEADLINE_MS } from "./connection";
+export type { InferdClientOptions, TlsOptions } from "./connection";
+export { InferdClientError, statusCodeName, toClientError } from "./errors";
+export type { InferdClientErrorOptions } from "./errors";
+export { backoffDelay, DEFAULT_RETRY_POLICY, isTransient } from "./backoff";
+export type { RetryListener, RetryPolicy } from "./backoff";
+export type { ServingStatus } from "./health";
+export { isFinalStage } from "./job-stream";
+export type { JobStream } from "./job-stream";
+export type { DownloadOptions, DownloadResult } from "./download";
+export type { TransferProgress, UploadOptions, UploadResult } from "./upload";
+export type { UploadInput } from "./upload-source";
+export { formatFileUri, isFileUri, parseFileUri } from "./uri";
+export type { FileUri } from "./uri";
+export { JobStage, ModelState, Task } from "@inferd/grpc-types/v1";
+export type { FileInfo, InferResponse, InferResult, JobSummary, JobUpdate, ModelInfo, RunRequest } from "@inferd/grpc-types/v1";

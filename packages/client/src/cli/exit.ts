@@ -1,0 +1,16 @@
+/** The exit codes of inferctl. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/**
+ * Ends a command with a given exit code and message (e.g. a job that ended FAILED, or a
+ * Ctrl-C detach) without being a failed call.
+ */
+export class CliExit extends Error {
+  override readonly name = "CliExit";
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

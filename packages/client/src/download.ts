@@ -1,0 +1,191 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { open, rename, rm, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { status } from "@grpc/grpc-js";
+import type { DownloadResponse, FileInfo, FilesClient } from "@inferd/grpc-types/v1";
+import { createBackoff, DEFAULT_RETRY_POLICY, isTransient, type RetryListener, type RetryPolicy } from "./backoff";
+import type { Connection } from "./connection";
+import { InferdClientError, toClientError } from "./errors";
+import { callUnary } from "./unary";
+import type { TransferProgress } from "./upload";
+import { parseFileUri } from "./uri";
+
+/** Options of InferdClient.download. */
+export interface DownloadOptions {
+  /** Called as bytes arrive. */
+  onProgress?: (progress: TransferProgress) => void;
+  /** Called when a partial `<dest>.part` is continued, with its size. */
+  onResume?: (offset: bigint) => void;
+  /** Called before each retry after a transient failure. */
+  onRetry?: RetryListener;
+  /** Overrides of the retry policy. */
+  retry?: Partial<RetryPolicy>;
+  /** Aborts the download; `<dest>.part` stays for the next attempt. */
+  signal?: AbortSignal;
+}
+
+/** What a finished download did. */
+export interface DownloadResult {
+  uri: string;
+  /** The local file written. */
+  path: string;
+  size: bigint;
+  sha256: string;
+  /** Bytes taken over from an earlier partial download (0 for a fresh one). */
+  resumedFrom: bigint;
+  /** Transient failures retried on the way. */
+  retries: number;
+}
+
+async function sizeOf(path: string): Promise<bigint> {
+  try {
+    return BigInt((await stat(path)).size);
+  } catch {
+    return 0n;
+  }
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(path), hash);
+  return hash.digest("hex");
+}
+
+/** Resolves the local destination: a directory (or nothing) gets the file's own name. */
+async function destinationPath(uriPath: string, dest: string | undefined): Promise<string> {
+  const name = basename(uriPath);
+  if (dest === undefined) return name;
+  try {
+    if ((await stat(dest)).isDirectory()) return join(dest, name);
+  } catch {
+    // Does not exist yet: it is the file name.
+  }
+  return dest;
+}
+
+/** Looks the file up by listing its exact path, for its size and SHA-256. */
+async function lookUp(connection: Connection, files: FilesClient, project: string, path: string): Promise<FileInfo | undefined> {
+  const page = await callUnary(connection, files.listFiles.bind(files), { project, prefix: path, pageSize: 1, pageToken: "" });
+  const first = page.files[0];
+  return first?.path === path ? first : undefined;
+}
+
+/** Streams the file from `offset`, appending to `part`; resolves with the bytes appended. */
+async function fetchInto(
+  connection: Connection,
+  files: FilesClient,
+  uri: string,
+  part: string,
+  offset: bigint,
+  onChunk: (end: bigint, total: bigint) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const call = files.download({ uri, offset }, connection.metadata(), {});
+  let localReason: InferdClientError | undefined;
+  const stop = (reason: InferdClientError): void => {
+    localReason ??= reason;
+    call.cancel();
+  };
+  let stall: NodeJS.Timeout | undefined;
+  const armStall = (): void => {
+    clearTimeout(stall);
+    stall = setTimeout(
+      () => stop(new InferdClientError(status.DEADLINE_EXCEEDED, { details: `no download progress for ${connection.deadlineMs} ms` })),
+      connection.deadlineMs,
+    );
+  };
+  const onAbort = (): void => stop(new InferdClientError(status.CANCELLED, { details: "download aborted" }));
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const handle = await open(part, "a");
+  let expected = offset;
+  try {
+    armStall();
+    for await (const message of call as AsyncIterable<DownloadResponse>) {
+      if (message.offset !== expected) {
+        throw new InferdClientError(status.DATA_LOSS, { details: `chunk at offset ${message.offset}, expected ${expected}` });
+      }
+      await handle.write(message.chunk);
+      expected += BigInt(message.chunk.byteLength);
+      armStall();
+      onChunk(expected, message.totalSize);
+    }
+  } catch (error) {
+    call.cancel();
+    throw localReason ?? toClientError(error, connection.address);
+  } finally {
+    clearTimeout(stall);
+    signal?.removeEventListener("abort", onAbort);
+    await handle.close();
+  }
+}
+
+/**
+ * Downloads a stored file to `dest` through `<dest>.part`: an existing partial file is
+ * continued from its size, transient failures are retried with backoff from where they
+ * stopped, and the result is checked against the stored SHA-256 before it is renamed into
+ * place, so `dest` only ever appears complete.
+ */
+export async function downloadResumable(
+  connection: Connection,
+  files: FilesClient,
+  uri: string,
+  dest: string | undefined,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
+  const { project, path } = parseFileUri(uri);
+  const target = await destinationPath(path, dest);
+  const part = `${target}.part`;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  let retries = 0;
+  const backoff = createBackoff(policy, (event) => {
+    retries += 1;
+    options.onRetry?.(event);
+  });
+  let info = await lookUp(connection, files, project, path);
+  let resumedFrom = await sizeOf(part);
+  if (info !== undefined && resumedFrom > info.size) {
+    await rm(part, { force: true });
+    resumedFrom = 0n;
+  }
+  if (resumedFrom > 0n) options.onResume?.(resumedFrom);
+  let restarted = false;
+  for (;;) {
+    const offset = await sizeOf(part);
+    let total = info?.size ?? 0n;
+    try {
+      options.signal?.throwIfAborted();
+      if (info === undefined || offset < info.size || info.size === 0n) {
+        await fetchInto(connection, files, uri, part, offset, (end, size) => {
+          total = size;
+          options.onProgress?.({ transferred: end, total: size });
+        }, options.signal);
+      }
+      const size = await sizeOf(part);
+      const sha256 = await sha256Of(part);
+      if (info !== undefined && (size !== info.size || sha256 !== info.sha256)) {
+        // The file changed on the server since the partial download began: start again once.
+        if (!restarted && offset > 0n) {
+          restarted = true;
+          await rm(part, { force: true });
+          info = await lookUp(connection, files, project, path);
+          continue;
+        }
+        throw new InferdClientError(status.DATA_LOSS, {
+          details: `downloaded ${size} bytes with sha256 ${sha256}, but ${uri} has ${info.size} bytes with sha256 ${info.sha256}`,
+        });
+      }
+      if (info === undefined && size !== total) {
+        throw new InferdClientError(status.DATA_LOSS, { details: `downloaded ${size} of ${total} bytes` });
+      }
+      await rename(part, target);
+      return { uri, path: target, size, sha256, resumedFrom, retries };
+    } catch (raw) {
+      const error = toClientError(raw, connection.address);
+      if (options.signal?.aborted || !isTransient(error)) throw error;
+      if ((await sizeOf(part)) > offset) backoff.progressed();
+      await backoff.wait(error);
+    }
+  }
+}
