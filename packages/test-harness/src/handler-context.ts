@@ -13,6 +13,12 @@ export interface HandlerScope {
  */
 export const handlerScope = new AsyncLocalStorage<HandlerScope>();
 
+/**
+ * The scope of each server call, keyed by the call object the recording interceptor wraps (the
+ * transport's own call). Fake mode reads it to attach a thrown handler error to the status.
+ */
+export const scopeOfCall = new WeakMap<object, HandlerScope>();
+
 /** A service implementation: handlers by method name; a missing one answers UNIMPLEMENTED. */
 export type ServiceImplementation = { readonly [method: string]: UntypedHandleCall | undefined };
 

@@ -6,7 +6,7 @@ import {
   type ServerInterceptor,
   type StatusObject,
 } from "@grpc/grpc-js";
-import { handlerScope, type HandlerScope } from "./handler-context";
+import { handlerScope, scopeOfCall, type HandlerScope } from "./handler-context";
 import { splitPath } from "./method-ref";
 
 /** A status as a server sends it (metadata optional). */
@@ -98,6 +98,7 @@ export function createCallRecorder(): CallRecorder {
     const record = new MutableRecordedCall(method.path);
     calls.push(record);
     running.add(record);
+    scopeOfCall.set(call, record);
     return new ServerInterceptingCall(call, {
       start(next) {
         next({

@@ -17,7 +17,7 @@ function ping(client: DiagnosticsClient, message: string, metadata = new Metadat
   );
 }
 
-describe.each(["real"] as const)("createTestServer (%s)", (mode) => {
+describe.each(["real", "fake"] as const)("createTestServer (%s)", (mode) => {
   test("serves typed clients and records each call", async () => {
     await using server = await createTestServer({ services: [echo], mode });
     expect(server.mode).toBe(mode);
