@@ -1,5 +1,17 @@
 import type { Scenario } from "../context";
+import { inferOverheadScenario } from "./infer-overhead";
+import { inferThroughputScenario } from "./infer-throughput";
+import { runScenario } from "./run";
+import { startupScenario } from "./startup";
 import { unaryScenario } from "./unary";
+import { uploadScenario } from "./upload";
 
 /** Every scenario, in the order `pnpm bench` runs them. */
-export const SCENARIOS: readonly Scenario[] = [unaryScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  unaryScenario,
+  inferOverheadScenario,
+  inferThroughputScenario,
+  uploadScenario,
+  runScenario,
+  startupScenario,
+];

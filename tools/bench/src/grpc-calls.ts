@@ -1,0 +1,55 @@
+import { once } from "node:events";
+import { createReadStream } from "node:fs";
+import type { Metadata } from "@grpc/grpc-js";
+import type { FilesClient, UploadResponse } from "@inferd/grpc-types/v1";
+
+/** The chunk size inferd's own client uploads with. */
+export const UPLOAD_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Uploads a local file through Files.Upload: a header, then the file's bytes in chunks,
+ * honouring flow control (waits for "drain"), the way a well-behaved client streams.
+ */
+export async function uploadFile(
+  client: FilesClient,
+  metadata: Metadata,
+  file: string,
+  project: string,
+  path: string,
+  totalSize: number,
+): Promise<UploadResponse> {
+  let stream: ReturnType<FilesClient["upload"]> | undefined;
+  const response = new Promise<UploadResponse>((resolve, reject) => {
+    stream = client.upload(metadata, (error, reply) => (error ? reject(error) : resolve(reply)));
+  });
+  const call = stream!;
+  call.write({ content: { $case: "header", value: { project, path, offset: 0n, totalSize: BigInt(totalSize), sha256: "" } } });
+  for await (const chunk of createReadStream(file, { highWaterMark: UPLOAD_CHUNK_BYTES })) {
+    if (!call.write({ content: { $case: "chunk", value: chunk as Buffer } })) await once(call, "drain");
+  }
+  call.end();
+  return response;
+}
+
+/** Promisifies a grpc-js unary call made as `client.method(request, metadata, callback)`. */
+export function unary<Request, Response>(
+  method: (request: Request, metadata: Metadata, callback: (error: Error | null, response: Response) => void) => unknown,
+  request: Request,
+  metadata: Metadata,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    method(request, metadata, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+/** Uploads bytes held in memory as one file (small files: one chunk after the header). */
+export function uploadBuffer(client: FilesClient, metadata: Metadata, bytes: Buffer, project: string, path: string): Promise<UploadResponse> {
+  return new Promise((resolve, reject) => {
+    const call = client.upload(metadata, (error, reply) => (error ? reject(error) : resolve(reply)));
+    call.write({ content: { $case: "header", value: { project, path, offset: 0n, totalSize: BigInt(bytes.length), sha256: "" } } });
+    for (let start = 0; start < bytes.length; start += UPLOAD_CHUNK_BYTES) {
+      call.write({ content: { $case: "chunk", value: bytes.subarray(start, start + UPLOAD_CHUNK_BYTES) } });
+    }
+    call.end();
+  });
+}
