@@ -14,6 +14,7 @@ import {
   isLoopbackHost,
 } from "./config/defaults";
 import type { FileStore } from "./files/file-store";
+import type { InferenceOptions } from "./inference/options";
 import { createLocalFileStore } from "./files/local-file-store";
 import { createServerHealth, OVERALL } from "./health/health";
 import { addReflection } from "./health/reflection";
@@ -78,6 +79,8 @@ export interface InferdServerOptions {
   extraModules?: (context: ServiceContext) => ServiceModule[];
   /** Default grace period of {@link InferdServer.shutdown}; default 10 s. */
   shutdownGraceMs?: number;
+  /** Model threads, job workers and job queue size of the Inference service. */
+  inference?: InferenceOptions;
 }
 
 /** A running inferd server. */
@@ -163,7 +166,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const fileStore =
     options.fileStore ??
     (await createLocalFileStore({ root: resolve(dataDir, "files"), quotaBytesPerProject: options.quotaBytesPerProject ?? 0 }));
-  const context: ServiceContext = { logger, dataDir, modelsDir, maxMessageBytes, fileStore, auth, metrics };
+  const context: ServiceContext = { logger, dataDir, modelsDir, maxMessageBytes, fileStore, auth, metrics, inference: options.inference ?? {} };
   const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
 
   // Interceptors run base-first: metrics sees every status, the gate counts and refuses

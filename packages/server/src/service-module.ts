@@ -1,6 +1,7 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Authorizer } from "./auth/authorizer";
 import type { FileStore } from "./files/file-store";
+import type { InferenceOptions } from "./inference/options";
 import type { Logger } from "./logger";
 import type { ServerMetrics } from "./metrics/metrics";
 
@@ -19,6 +20,8 @@ export interface ServiceContext {
   readonly auth: Authorizer;
   /** Counters shared by the services (bytes up/down); no-ops when metrics are off. */
   readonly metrics: ServerMetrics;
+  /** Model threads, job workers and queue size of the Inference service. */
+  readonly inference?: InferenceOptions;
 }
 
 /**

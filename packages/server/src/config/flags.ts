@@ -65,6 +65,9 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "metrics-port": { env: "INFERD_METRICS_PORT", type: "string", help: "serve Prometheus metrics at http://host:port/metrics (default off)" },
   "metrics-host": { env: "INFERD_METRICS_HOST", type: "string", help: "interface of the metrics endpoint (default --host)" },
+  "model-threads": { env: "INFERD_MODEL_THREADS", type: "string", help: "onnxruntime threads per model; 0 = all cores (default 0)" },
+  "job-workers": { env: "INFERD_JOB_WORKERS", type: "string", help: "Run jobs processed at the same time (default 1)" },
+  "job-queue-size": { env: "INFERD_JOB_QUEUE_SIZE", type: "string", help: "Run jobs that may wait for a worker (default 100)" },
   "log-level": { env: "INFERD_LOG_LEVEL", type: "string", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
   help: { env: "", type: "boolean", help: "print this help" },
   version: { env: "", type: "boolean", help: "print the version" },
@@ -168,6 +171,9 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const quotaMb = optionalInt("quota-mb", 0, 2 ** 40);
   const metricsPort = optionalInt("metrics-port", 0, 65535);
   const metricsHost = text("metrics-host");
+  const modelThreads = optionalInt("model-threads", 0, 1024);
+  const jobWorkers = optionalInt("job-workers", 1, 64);
+  const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
   const dataDir = text("data-dir");
   const modelsDir = text("models-dir");
 
@@ -189,6 +195,11 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       ...(quotaMb !== undefined ? { quotaBytesPerProject: quotaMb * 1024 * 1024 } : {}),
       ...(metricsPort !== undefined ? { metricsPort } : {}),
       ...(metricsHost !== undefined ? { metricsHost } : {}),
+      inference: {
+        ...(modelThreads !== undefined ? { modelThreads } : {}),
+        ...(jobWorkers !== undefined ? { jobWorkers } : {}),
+        ...(jobQueueSize !== undefined ? { jobQueueSize } : {}),
+      },
     },
   };
 }

@@ -2,6 +2,7 @@ import { DiagnosticsService } from "@inferd/grpc-types/v1";
 import type { ServiceContext, ServiceModule } from "../service-module";
 import { createDiagnosticsService } from "./diagnostics";
 import { createFilesModule } from "./files";
+import { createInferenceModule } from "./inference";
 
 /**
  * THE place where services are added to the server. Each module brings its definition,
@@ -15,6 +16,6 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
       implementation: createDiagnosticsService() as never,
     },
     createFilesModule(context),
-    // inferd.v1.Inference (issue 5) is added here: createInferenceModule(context).
+    createInferenceModule(context),
   ];
 }

@@ -1,0 +1,11 @@
+/** Tuning of the Inference service (flags --model-threads, --job-workers, --job-queue-size); every field has a default. */
+export interface InferenceOptions {
+  /** onnxruntime intra-op threads per model; 0 lets onnxruntime choose (all cores). */
+  readonly modelThreads?: number;
+  /** Jobs run at the same time. Default 1. */
+  readonly jobWorkers?: number;
+  /** Jobs that may wait for a worker; Run beyond it is RESOURCE_EXHAUSTED. Default 100. */
+  readonly jobQueueSize?: number;
+  /** Largest decoded image, in pixels. Default 64 million. */
+  readonly maxImagePixels?: number;
+}

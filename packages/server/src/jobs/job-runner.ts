@@ -1,0 +1,123 @@
+import { JobStage } from "@inferd/grpc-types/v1";
+import { InferdError } from "../errors";
+import type { FileStore } from "../files/file-store";
+import { formatFileUri, parseFileUri } from "../files/uri";
+import type { InferencePipeline, InferenceOutcome } from "../inference/pipeline";
+import type { Logger } from "../logger";
+import type { ModelRepository, ResolvedModel } from "../models/repository";
+import type { Job } from "./job";
+import type { ImageOutcome, JobJournal } from "./journal";
+import { resultPaths } from "./result-paths";
+
+/** What running a job needs. */
+export interface JobRunnerDeps {
+  readonly store: FileStore;
+  readonly repository: ModelRepository;
+  readonly pipeline: InferencePipeline;
+  readonly journal: JobJournal;
+  readonly logger: Logger;
+  /** Largest image file a job reads, in bytes. */
+  readonly maxImageBytes: number;
+}
+
+/** Why runJob returned: the job ended, or the server is stopping (resume after restart). */
+export type RunEnd = "ended" | "interrupted";
+
+function reason(error: unknown): string {
+  return error instanceof InferdError ? error.message : "internal error; the server log has the details";
+}
+
+/** The JSON stored for one image. */
+function resultDocument(job: Job, imageUri: string, outcome: InferenceOutcome, maskUri: string): object {
+  return {
+    job_id: job.spec.id,
+    image_uri: imageUri,
+    model: outcome.model,
+    version: outcome.version,
+    image_width: outcome.imageWidth,
+    image_height: outcome.imageHeight,
+    results: outcome.results.map((r) => ({ box: r.box, label: r.label, class_id: r.classId, confidence: r.confidence, color: r.color })),
+    mask_uri: maskUri,
+    timings: outcome.timings,
+  };
+}
+
+/**
+ * Runs a job's unfinished images in order. Per image: PREPROCESS, INFER, then POSTPROCESS
+ * once its result (and mask) is stored in the project and recorded in the journal, in that
+ * order, so a crash can only cause an image to be redone, never a result to be lost. A bad
+ * image is reported and skipped; a failure to store results fails the job. Cancellation and
+ * shutdown are honoured between images.
+ */
+export async function runJob(job: Job, deps: JobRunnerDeps, stopping: () => boolean): Promise<RunEnd> {
+  const { spec } = job;
+  const end = async (stage: "done" | "failed" | "cancelled", message: string): Promise<RunEnd> => {
+    const at = new Date();
+    await deps.journal.append(spec.id, { type: "ended", stage, message, at: at.toISOString() });
+    const jobStage = stage === "done" ? JobStage.DONE : stage === "failed" ? JobStage.FAILED : JobStage.CANCELLED;
+    job.publish(job.update(jobStage, { message, time: at, progress: stage === "done" ? 100 : job.progress() }));
+    deps.logger.info({ job: spec.id, stage, message, summary: job.summary() }, "job ended");
+    return "ended";
+  };
+
+  if (job.cancelRequested) return end("cancelled", "cancelled before it started");
+  let model: ResolvedModel;
+  try {
+    model = deps.repository.resolve(spec.model, spec.version);
+  } catch (error) {
+    return end("failed", `model ${spec.model} version ${spec.version} cannot run: ${reason(error)}`);
+  }
+  if (!job.startedAt) {
+    job.startedAt = new Date();
+    await deps.journal.append(spec.id, { type: "started", at: job.startedAt.toISOString() });
+  }
+
+  for (let index = job.firstUnfinished(); index !== undefined; index = job.firstUnfinished(index + 1)) {
+    if (job.cancelRequested) return end("cancelled", `cancelled after ${job.finishedCount} of ${spec.imageUris.length} images`);
+    if (stopping()) return "interrupted";
+    const imageUri = spec.imageUris[index] as string;
+    const image = { imageUri, imageIndex: index };
+    job.publish(job.update(JobStage.PREPROCESS, image));
+
+    let stage = JobStage.PREPROCESS;
+    let outcome: ImageOutcome;
+    try {
+      const { project, path } = parseFileUri(imageUri);
+      const stat = await deps.store.stat(project, path);
+      if (!stat) throw new InferdError("not-found", `${imageUri} does not exist`);
+      if (stat.size > BigInt(deps.maxImageBytes)) {
+        throw new InferdError("resource-exhausted", `${imageUri} is ${stat.size} bytes; images may be at most ${deps.maxImageBytes}`);
+      }
+      const bytes = await deps.store.readFile(project, path);
+      const result = await deps.pipeline.infer(model, bytes, spec.parameters, (reached) => {
+        if (reached !== "infer") return;
+        stage = JobStage.INFER;
+        job.publish(job.update(JobStage.INFER, { ...image, progress: job.progress(1 / 3) }));
+      });
+      stage = JobStage.POSTPROCESS;
+      const paths = resultPaths(spec.id, path);
+      let maskUri = "";
+      try {
+        if (result.maskPng) maskUri = (await deps.store.writeFile(spec.project, paths.mask, result.maskPng)).uri;
+        const json = Buffer.from(JSON.stringify(resultDocument(job, imageUri, result, maskUri), null, 2));
+        const resultUri = (await deps.store.writeFile(spec.project, paths.json, json)).uri;
+        outcome = { ok: true, resultUri: resultUri || formatFileUri(spec.project, paths.json), maskUri, resultCount: result.results.length };
+      } catch (error) {
+        deps.logger.error({ job: spec.id, image: imageUri, error }, "storing a job result failed");
+        return end("failed", `storing the result of ${imageUri} failed: ${reason(error)}`);
+      }
+    } catch (error) {
+      if (!(error instanceof InferdError)) deps.logger.error({ job: spec.id, image: imageUri, error }, "job image failed");
+      outcome = { ok: false, error: reason(error) };
+    }
+
+    await deps.journal.append(spec.id, { type: "image", index, outcome });
+    job.images.set(index, outcome);
+    const fields = outcome.ok
+      ? { resultUri: outcome.resultUri, maskUri: outcome.maskUri, resultCount: outcome.resultCount }
+      : { imageError: outcome.error };
+    job.publish(job.update(outcome.ok ? JobStage.POSTPROCESS : stage, { ...image, ...fields }));
+  }
+  const { imagesFailed, imagesTotal } = job.summary();
+  return end("done", imagesFailed === 0 ? `${imagesTotal} images processed` : `${imagesTotal} images processed, ${imagesFailed} failed`);
+}
