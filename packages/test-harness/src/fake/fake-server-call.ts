@@ -8,7 +8,7 @@ import { scopeOfCall } from "../handler-context";
 import { hop, type ClientEnd, type ServerEnd } from "./ends";
 import { FlowQueue } from "./flow-queue";
 import type { RegisteredHandler } from "./grpc-internals";
-import { blockFromMetadata, RESPONSE_HEADERS, withDate, type HeaderBlock } from "./wire";
+import { blockFromMetadata, COMPRESSION_HEADERS, RESPONSE_HEADERS, withDate, type HeaderBlock } from "./wire";
 
 type InterceptingServerListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 type PartialStatusObject = Parameters<ServerInterceptingCallInterface["sendStatus"]>[0];
@@ -78,7 +78,7 @@ export class FakeServerCall implements ServerInterceptingCallInterface, ServerEn
   sendMetadata(metadata: Metadata): void {
     if (this.ended || this.metadataSent) return;
     this.metadataSent = true;
-    const block = withDate({ ...RESPONSE_HEADERS, ...blockFromMetadata(metadata) });
+    const block = withDate({ ...RESPONSE_HEADERS, ...COMPRESSION_HEADERS, ...blockFromMetadata(metadata) });
     const { client } = this.init;
     hop(() => client.receiveHeaders(block));
   }

@@ -56,10 +56,14 @@ export function blockFromMetadata(metadata: Metadata | null | undefined): Header
   return block;
 }
 
-/** Headers grpc-js's server sends before the first response message (server-interceptors.ts). */
+/** Headers grpc-js's server starts every response with, trailers-only ones included. */
 export const RESPONSE_HEADERS: HeaderBlock = {
   ":status": "200",
   "content-type": "application/grpc+proto",
+};
+
+/** Headers grpc-js's server adds when it sends response headers ahead of messages. */
+export const COMPRESSION_HEADERS: HeaderBlock = {
   "grpc-accept-encoding": "identity,deflate,gzip",
   "grpc-encoding": "identity",
 };
