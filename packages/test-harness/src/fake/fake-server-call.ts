@@ -116,8 +116,12 @@ export class FakeServerCall implements ServerInterceptingCallInterface, ServerEn
     const block = this.metadataSent ? statusBlock : withDate({ ...RESPONSE_HEADERS, ...statusBlock });
     const cause = final.code === status.UNKNOWN ? scopeOfCall.get(this)?.handlerError : undefined;
     const { client } = this.init;
-    hop(() => client.receiveTrailers(block, cause));
-    this.end();
+    // The call counts as running until the client has its trailers, as an HTTP/2 stream would.
+    hop(() => {
+      client.receiveTrailers(block, cause);
+      this.init.onEnd();
+    });
+    this.end(false);
   }
 
   startRead(): void {
@@ -202,11 +206,11 @@ export class FakeServerCall implements ServerInterceptingCallInterface, ServerEn
   }
 
   /** grpc-js's notifyOnCancel: the handler learns on the next tick that the call is over. */
-  private end(): void {
+  private end(release = true): void {
     if (this.ended) return;
     this.ended = true;
     this.inbox.clear();
     process.nextTick(() => this.listener?.onCancel());
-    this.init.onEnd();
+    if (release) this.init.onEnd();
   }
 }

@@ -86,6 +86,8 @@ export function createFakeTransport(spec: TransportSpec): Transport {
           };
         });
       }
+      // Let the last trailers' status callbacks (process.nextTick) run before close() resolves.
+      await new Promise((resolve) => setImmediate(resolve));
       registry.close();
     },
   };
