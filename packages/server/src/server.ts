@@ -83,6 +83,9 @@ export interface InferdServerOptions {
   inference?: InferenceOptions;
 }
 
+/** Longest wait, once in-flight calls are done, for open streams (health watches) to close. */
+const MAX_CLOSE_WAIT_MS = 1000;
+
 /** A running inferd server. */
 export interface InferdServer {
   /** "host:port" clients can dial. */
@@ -221,9 +224,25 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     health.setAllNotServing();
     gate.beginDrain();
     logger.info({ inFlight: gate.inFlight, graceMs }, "shutting down: draining in-flight calls");
+    const started = Date.now();
     const drained = await gate.waitIdle(graceMs);
     if (!drained) logger.warn({ inFlight: gate.inFlight }, "grace period over: cancelling the remaining calls");
-    server.forceShutdown();
+    // Close gracefully so the last answers reach their clients; streams that never end on
+    // their own (health Watch) are cut after a short wait.
+    const closeWaitMs = drained ? Math.min(Math.max(graceMs - (Date.now() - started), 0), MAX_CLOSE_WAIT_MS) : 0;
+    await new Promise<void>((resolveClosed) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolveClosed();
+      }, closeWaitMs);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolveClosed();
+      });
+    });
+    // A module still starting (e.g. loading models) finishes that first, so stop() never
+    // races its start().
+    await ready.catch(() => undefined);
     for (const module of modules) {
       try {
         await module.stop?.();

@@ -2,7 +2,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Metadata, ServiceError } from "@grpc/grpc-js";
-import type { FilesClient, UploadResponse } from "@inferd/grpc-types/v1";
+import type {
+  DeleteFileRequest,
+  DeleteFileResponse,
+  DiagnosticsClient,
+  FilesClient,
+  GetUploadStatusRequest,
+  GetUploadStatusResponse,
+  ListFilesRequest,
+  ListFilesResponse,
+  PingRequest,
+  PingResponse,
+  UploadResponse,
+} from "@inferd/grpc-types/v1";
 
 /** A temp folder removed by `cleanup()`. */
 export async function createTempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -55,12 +67,23 @@ export function downloadBytes(client: FilesClient, uri: string, offset = 0n, met
   });
 }
 
-/** Calls a unary client method and resolves with its response. */
-export function unary<Req, Res>(
-  method: (request: Req, callback: (error: ServiceError | null, response: Res) => void) => unknown,
-  request: Req,
-): Promise<Res> {
+type Callback<T> = (error: ServiceError | null, response: T) => void;
+
+function promise<T>(start: (callback: Callback<T>) => unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    method(request, (error, response) => (error ? reject(error) : resolve(response)));
+    start((error, response) => (error ? reject(error) : resolve(response)));
   });
 }
+
+/** Files.ListFiles as a promise. */
+export const listFiles = (client: FilesClient, request: ListFilesRequest): Promise<ListFilesResponse> =>
+  promise((callback: Callback<ListFilesResponse>) => client.listFiles(request, callback));
+/** Files.GetUploadStatus as a promise. */
+export const getUploadStatus = (client: FilesClient, request: GetUploadStatusRequest): Promise<GetUploadStatusResponse> =>
+  promise((callback: Callback<GetUploadStatusResponse>) => client.getUploadStatus(request, callback));
+/** Files.DeleteFile as a promise. */
+export const deleteFile = (client: FilesClient, request: DeleteFileRequest): Promise<DeleteFileResponse> =>
+  promise((callback: Callback<DeleteFileResponse>) => client.deleteFile(request, callback));
+/** Diagnostics.Ping as a promise. */
+export const pingOnce = (client: DiagnosticsClient, request: PingRequest): Promise<PingResponse> =>
+  promise((callback: Callback<PingResponse>) => client.ping(request, callback));

@@ -11,7 +11,7 @@ import { createLocalFileStore } from "../files/local-file-store";
 import { silentLogger } from "../logger";
 import { noMetrics } from "../metrics/metrics";
 import type { ServiceContext } from "../service-module";
-import { createTempDir, downloadBytes, unary, uploadBytes } from "../__tests__/files-fixture";
+import { createTempDir, deleteFile, downloadBytes, getUploadStatus, listFiles, uploadBytes } from "../__tests__/files-fixture";
 import { createFilesService } from "./files";
 
 const sha = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
@@ -71,7 +71,7 @@ describe("upload, download, list, delete", () => {
     expect(response).toEqual({ uri: "inferd://demo/images/a.bin", storedBytes: 300_000n, complete: true, sha256: sha(data) });
     expect(await downloadBytes(f.client, response.uri)).toEqual(data);
     expect(await downloadBytes(f.client, response.uri, 299_990n)).toEqual(data.subarray(299_990));
-    const status = await unary(f.client.getUploadStatus.bind(f.client), { project: "demo", path: "images/a.bin" });
+    const status = await getUploadStatus(f.client, { project: "demo", path: "images/a.bin" });
     expect(status).toMatchObject({ storedBytes: 0n, inProgress: false, published: { size: 300_000n, sha256: sha(data) } });
   });
 
@@ -84,17 +84,16 @@ describe("upload, download, list, delete", () => {
   test("ListFiles pages in path order with a prefix; DeleteFile removes", async () => {
     const names = ["b/2", "a/1", "b/1", "c", "b/3"];
     for (const name of names) await uploadBytes(f.client, { project: "p", path: name, chunks: [Buffer.from(name)] });
-    const list = f.client.listFiles.bind(f.client);
-    const first = await unary(list, { project: "p", prefix: "b/", pageSize: 2, pageToken: "" });
+        const first = await listFiles(f.client, { project: "p", prefix: "b/", pageSize: 2, pageToken: "" });
     expect(first.files.map((file) => file.path)).toEqual(["b/1", "b/2"]);
-    const second = await unary(list, { project: "p", prefix: "b/", pageSize: 2, pageToken: first.nextPageToken });
+    const second = await listFiles(f.client, { project: "p", prefix: "b/", pageSize: 2, pageToken: first.nextPageToken });
     expect(second.files.map((file) => file.path)).toEqual(["b/3"]);
     expect(second.nextPageToken).toBe("");
-    const all = await unary(list, { project: "p", prefix: "", pageSize: 0, pageToken: "" });
+    const all = await listFiles(f.client, { project: "p", prefix: "", pageSize: 0, pageToken: "" });
     expect(all.files.map((file) => file.uri)).toEqual(["a/1", "b/1", "b/2", "b/3", "c"].map((p) => `inferd://p/${p}`));
-    expect(await unary(f.client.deleteFile.bind(f.client), { uri: "inferd://p/c" })).toEqual({ deleted: true, discardedPartial: false });
+    expect(await deleteFile(f.client, { uri: "inferd://p/c" })).toEqual({ deleted: true, discardedPartial: false });
     await expect(downloadBytes(f.client, "inferd://p/c")).rejects.toMatchObject({ code: status.NOT_FOUND });
-    await expect(unary(f.client.deleteFile.bind(f.client), { uri: "inferd://p/c" })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(deleteFile(f.client, { uri: "inferd://p/c" })).rejects.toMatchObject({ code: status.NOT_FOUND });
   });
 });
 
@@ -109,11 +108,11 @@ describe("resumable uploads", () => {
     call.write({ content: { $case: "header", value: { project: "r", path: "big.bin", offset: 0n, totalSize: 2_000_000n, sha256: sha(data) } } });
     for (const chunk of chunks.slice(0, 7)) call.write({ content: { $case: "chunk", value: chunk } });
     // Wait until the server stored some bytes, then cancel mid-stream.
-    let st = await unary(f.client.getUploadStatus.bind(f.client), { project: "r", path: "big.bin" });
-    while (st.storedBytes === 0n) st = await unary(f.client.getUploadStatus.bind(f.client), { project: "r", path: "big.bin" });
+    let st = await getUploadStatus(f.client, { project: "r", path: "big.bin" });
+    while (st.storedBytes === 0n) st = await getUploadStatus(f.client, { project: "r", path: "big.bin" });
     call.cancel();
     await f.server.settled();
-    st = await unary(f.client.getUploadStatus.bind(f.client), { project: "r", path: "big.bin" });
+    st = await getUploadStatus(f.client, { project: "r", path: "big.bin" });
     expect(st.inProgress).toBe(true);
     expect(st.totalSize).toBe(2_000_000n);
     expect(st.storedBytes).toBeGreaterThan(0n);
@@ -131,7 +130,7 @@ describe("resumable uploads", () => {
     const done = await uploadBytes(f.client, { project: "r", path: "big.bin", offset: st.storedBytes, chunks: [data.subarray(at)] });
     expect(done).toMatchObject({ complete: true, storedBytes: 2_000_000n, sha256: sha(data) });
     expect((await downloadBytes(f.client, "inferd://r/big.bin")).equals(data)).toBe(true);
-    const after = await unary(f.client.getUploadStatus.bind(f.client), { project: "r", path: "big.bin" });
+    const after = await getUploadStatus(f.client, { project: "r", path: "big.bin" });
     expect(after.inProgress).toBe(false);
   });
 
@@ -140,14 +139,14 @@ describe("resumable uploads", () => {
       (e: ServiceError) => e,
     );
     expect((error as ServiceError).code).toBe(status.DATA_LOSS);
-    const after = await unary(f.client.getUploadStatus.bind(f.client), { project: "r", path: "x" });
+    const after = await getUploadStatus(f.client, { project: "r", path: "x" });
     expect(after).toMatchObject({ inProgress: false, storedBytes: 0n, published: undefined });
   });
 
   test("an upload that ends short of total_size stays partial, and is not listed", async () => {
     const partial = await uploadBytes(f.client, { project: "r", path: "half", totalSize: 10n, chunks: [Buffer.from("12345")] });
     expect(partial).toMatchObject({ complete: false, storedBytes: 5n, sha256: "" });
-    const list = await unary(f.client.listFiles.bind(f.client), { project: "r", prefix: "", pageSize: 0, pageToken: "" });
+    const list = await listFiles(f.client, { project: "r", prefix: "", pageSize: 0, pageToken: "" });
     expect(list.files).toEqual([]);
     await expect(downloadBytes(f.client, "inferd://r/half")).rejects.toMatchObject({ code: status.NOT_FOUND });
     const done = await uploadBytes(f.client, { project: "r", path: "half", offset: 5n, chunks: [Buffer.from("67890")] });
@@ -157,8 +156,8 @@ describe("resumable uploads", () => {
 
   test("DeleteFile discards a partial upload", async () => {
     await uploadBytes(f.client, { project: "r", path: "p", totalSize: 10n, chunks: [Buffer.from("12")] });
-    expect(await unary(f.client.deleteFile.bind(f.client), { uri: "inferd://r/p" })).toEqual({ deleted: false, discardedPartial: true });
-    expect((await unary(f.client.getUploadStatus.bind(f.client), { project: "r", path: "p" })).inProgress).toBe(false);
+    expect(await deleteFile(f.client, { uri: "inferd://r/p" })).toEqual({ deleted: false, discardedPartial: true });
+    expect((await getUploadStatus(f.client, { project: "r", path: "p" })).inProgress).toBe(false);
   });
 });
 
@@ -175,8 +174,8 @@ describe("quota", () => {
     });
     // Another project has its own quota; deleting frees space.
     await uploadBytes(f.client, { project: "other", path: "b", chunks: [Buffer.alloc(500)] });
-    await unary(f.client.deleteFile.bind(f.client), { uri: "inferd://q/a" });
-    await unary(f.client.deleteFile.bind(f.client), { uri: "inferd://q/b" }).catch(() => undefined);
+    await deleteFile(f.client, { uri: "inferd://q/a" });
+    await deleteFile(f.client, { uri: "inferd://q/b" }).catch(() => undefined);
     await uploadBytes(f.client, { project: "q", path: "b", chunks: [Buffer.alloc(900)] });
   });
 });
@@ -196,7 +195,7 @@ describe("confinement", () => {
     const write = await uploadBytes(f.client, { project: "s", path: "link/new", chunks: [Buffer.from("x")] }).catch((e: ServiceError) => e);
     expect((write as ServiceError).code).toBe(status.PERMISSION_DENIED);
     expect(await readdir(outside)).toEqual(["secret"]);
-    const list = await unary(f.client.listFiles.bind(f.client), { project: "s", prefix: "", pageSize: 0, pageToken: "" });
+    const list = await listFiles(f.client, { project: "s", prefix: "", pageSize: 0, pageToken: "" });
     expect(list.files).toEqual([]);
   });
 });
