@@ -1,0 +1,82 @@
+import { createHash, randomBytes } from "node:crypto";
+import { credentials, Metadata, status } from "@grpc/grpc-js";
+import { DiagnosticsClient, FilesClient } from "@inferd/grpc-types/v1";
+import { runBinary, startBinary, type RunningBinary } from "../__tests__/binary";
+import { createTempDir, downloadBytes, getUploadStatus, pingOnce, uploadBytes } from "../__tests__/files-fixture";
+
+let temp: { dir: string; cleanup: () => Promise<void> };
+const running: RunningBinary[] = [];
+beforeEach(async () => (temp = await createTempDir("bin")));
+afterEach(async () => {
+  for (const binary of running.splice(0)) {
+    binary.child.kill("SIGKILL");
+    await binary.exited;
+  }
+  await temp.cleanup();
+});
+
+const args = (): string[] => ["--port", "0", "--data-dir", temp.dir, "--models-dir", temp.dir, "--log-level", "warn"];
+async function start(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningBinary> {
+  const binary = await startBinary([...args(), ...extra], env);
+  running.push(binary);
+  return binary;
+}
+
+test("an upload cut by SIGKILL of the server resumes on the restarted server to a byte-identical file", async () => {
+  const data = randomBytes(3_000_000);
+  const sha256 = createHash("sha256").update(data).digest("hex");
+  const first = await start();
+  const files = new FilesClient(first.address, credentials.createInsecure());
+  const call = files.upload(() => undefined);
+  call.write({ content: { $case: "header", value: { project: "k", path: "big.bin", offset: 0n, totalSize: 3_000_000n, sha256 } } });
+  for (let at = 0; at < 1_500_000; at += 100_000) call.write({ content: { $case: "chunk", value: data.subarray(at, at + 100_000) } });
+  let stored = 0n;
+  while (stored < 500_000n) stored = (await getUploadStatus(files, { project: "k", path: "big.bin" })).storedBytes;
+  first.child.kill("SIGKILL");
+  expect((await first.exited).signal).toBe("SIGKILL");
+  files.close();
+
+  const second = await start();
+  const again = new FilesClient(second.address, credentials.createInsecure());
+  const status = await getUploadStatus(again, { project: "k", path: "big.bin" });
+  expect(status.inProgress).toBe(true);
+  expect(status.storedBytes).toBeGreaterThanOrEqual(stored);
+  expect(status.storedBytes).toBeLessThan(3_000_000n);
+  expect(status.published).toBeUndefined();
+  const offset = status.storedBytes;
+  const done = await uploadBytes(again, { project: "k", path: "big.bin", offset, chunks: [data.subarray(Number(offset))] });
+  expect(done).toMatchObject({ complete: true, storedBytes: 3_000_000n, sha256 });
+  expect((await downloadBytes(again, done.uri)).equals(data)).toBe(true);
+  again.close();
+});
+
+test("--port 0 prints the bound address; SIGTERM drains and exits 0; logs are JSON lines on stderr", async () => {
+  const binary = await start(["--log-level", "info"]);
+  expect(binary.address).toMatch(/^127\.0\.0\.1:\d+$/);
+  const client = new DiagnosticsClient(binary.address, credentials.createInsecure());
+  expect((await pingOnce(client, { message: "x", payload: Buffer.alloc(0) })).message).toBe("x");
+  client.close();
+  binary.child.kill("SIGTERM");
+  expect((await binary.exited).code).toBe(0);
+  const lines = binary.stderr().trim().split("\n").map((line) => JSON.parse(line) as { msg: string });
+  expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(["inferd listening", "signal received", "inferd stopped"]));
+});
+
+test("INFERD_TOKEN turns auth on; a public host without a token is refused with exit code 2", async () => {
+  const token = "binary-token-0123456789";
+  const binary = await start([], { INFERD_TOKEN: token });
+  const client = new DiagnosticsClient(binary.address, credentials.createInsecure());
+  await expect(pingOnce(client, { message: "", payload: Buffer.alloc(0) })).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  await expect(
+    new Promise((resolve, reject) => client.ping({ message: "ok", payload: Buffer.alloc(0) }, metadata, (e, r) => (e ? reject(e) : resolve(r)))),
+  ).resolves.toMatchObject({ message: "ok" });
+  client.close();
+
+  const refused = await runBinary([...args(), "--host", "0.0.0.0"]);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toContain("--allow-unauthenticated");
+  const badFlag = await runBinary([...args(), "--max-message-mb", "lots"]);
+  expect(badFlag.code).toBe(2);
+});
