@@ -1,3 +1,5 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { credentials, makeGenericClientConstructor, type ChannelCredentials, type Client, type ServiceError } from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
 import { DiagnosticsClient, FilesClient } from "@inferd/grpc-types/v1";
@@ -28,7 +30,9 @@ export interface ServerFixture {
 /** Starts {@link ServerFixture}; `close()` stops it, closes the clients and removes the data. */
 export async function startServer(options: InferdServerOptions = {}): Promise<ServerFixture> {
   const temp = await createTempDir("server");
-  const server = await createInferdServer({ host: "127.0.0.1", port: 0, dataDir: temp.dir, modelsDir: temp.dir, ...options });
+  const modelsDir = join(temp.dir, "models"); // empty model repository
+  await mkdir(modelsDir);
+  const server = await createInferdServer({ host: "127.0.0.1", port: 0, dataDir: join(temp.dir, "data"), modelsDir, ...options });
   const creds = credentials.createInsecure();
   const files = new FilesClient(server.address, creds);
   const diagnostics = new DiagnosticsClient(server.address, creds);

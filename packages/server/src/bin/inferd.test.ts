@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { credentials, Metadata, status } from "@grpc/grpc-js";
 import { DiagnosticsClient, FilesClient } from "@inferd/grpc-types/v1";
 import { runBinary, startBinary, type RunningBinary } from "../__tests__/binary";
@@ -6,7 +8,10 @@ import { createTempDir, downloadBytes, getUploadStatus, pingOnce, uploadBytes } 
 
 let temp: { dir: string; cleanup: () => Promise<void> };
 const running: RunningBinary[] = [];
-beforeEach(async () => (temp = await createTempDir("bin")));
+beforeEach(async () => {
+  temp = await createTempDir("bin");
+  await mkdir(join(temp.dir, "models")); // empty model repository: these tests need no models
+});
 afterEach(async () => {
   for (const binary of running.splice(0)) {
     binary.child.kill("SIGKILL");
@@ -15,7 +20,7 @@ afterEach(async () => {
   await temp.cleanup();
 });
 
-const args = (): string[] => ["--port", "0", "--data-dir", temp.dir, "--models-dir", temp.dir, "--log-level", "warn"];
+const args = (): string[] => ["--port", "0", "--data-dir", join(temp.dir, "data"), "--models-dir", join(temp.dir, "models"), "--log-level", "warn"];
 async function start(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningBinary> {
   const binary = await startBinary([...args(), ...extra], env);
   running.push(binary);

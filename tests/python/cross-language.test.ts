@@ -1,0 +1,79 @@
+/**
+ * Cross-language test: Python's grpcio (Debian python3-grpcio) calls health, Ping and a resumed
+ * Upload on a running `inferd` binary. Stubs are generated at test time with Debian's protoc and
+ * grpc_python_plugin (packages protobuf-compiler, protobuf-compiler-grpc; `.ci/run` installs
+ * them). Extend client.py for more RPCs.
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const repo = join(__dirname, "..", "..");
+const binary = join(repo, "packages", "server", "dist", "bin", "inferd.js");
+/** Debian's python3 (pyenv or venv shims on PATH do not see python3-grpcio); INFERD_PYTHON overrides. */
+const python = process.env["INFERD_PYTHON"] ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+
+let temp: string;
+let server: ReturnType<typeof spawn> | undefined;
+beforeAll(() => {
+  temp = mkdtempSync(join(tmpdir(), "inferd-python-"));
+});
+afterAll(() => {
+  server?.kill("SIGKILL");
+  rmSync(temp, { recursive: true, force: true });
+});
+
+function startServer(dataDir: string): Promise<string> {
+  const modelsDir = join(temp, "models"); // empty: this test needs no models
+  mkdirSync(modelsDir, { recursive: true });
+  server = spawn(process.execPath, [binary, "--port", "0", "--data-dir", dataDir, "--models-dir", modelsDir, "--log-level", "warn"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    server?.stdout?.on("data", (data: Buffer) => {
+      out += data.toString();
+      const match = /inferd listening on (\S+)/.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    server?.once("exit", (code) => reject(new Error(`inferd exited with ${code} before listening`)));
+  });
+}
+
+test("Python grpcio: health, Ping and an interrupted then resumed Upload", async () => {
+  const stubs = join(temp, "stubs");
+  mkdirSync(stubs, { recursive: true });
+  const plugin = spawnSync("which", ["grpc_python_plugin"]).stdout.toString().trim();
+  expect(plugin).not.toBe(""); // apt-get install protobuf-compiler-grpc
+  execFileSync("protoc", [
+    `-I${join(repo, "proto")}`,
+    `-I${join(__dirname, "fixtures")}`,
+    `--python_out=${stubs}`,
+    `--grpc_python_out=${stubs}`,
+    `--plugin=protoc-gen-grpc_python=${plugin}`,
+    "inferd/v1/diagnostics.proto",
+    "inferd/v1/files.proto",
+    "inferd/v1/inference.proto",
+    "health.proto",
+  ]);
+
+  const address = await startServer(join(temp, "data"));
+  const output = execFileSync(python, [join(__dirname, "client.py"), stubs, address], { encoding: "utf8" });
+  const result = JSON.parse(output) as Record<string, unknown>;
+  expect(result).toEqual({
+    health: "SERVING",
+    ping: { message: "from python", payload: "0001ff", version: expect.stringMatching(/^\d+\.\d+\.\d+/) },
+    wrong_offset: "FAILED_PRECONDITION",
+    upload: {
+      first_complete: false,
+      first_stored: 80_000,
+      status_stored: 80_000,
+      status_in_progress: true,
+      resumed_complete: true,
+      resumed_sha256_ok: true,
+      uri: "inferd://py/cross/lang.bin",
+      download_identical: true,
+    },
+  });
+});
