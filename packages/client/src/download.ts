@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { open, rename, rm, stat } from "node:fs/promises";
+import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { status } from "@grpc/grpc-js";
@@ -98,7 +98,8 @@ async function fetchInto(
   };
   const onAbort = (): void => stop(new InferdClientError(status.CANCELLED, { details: "download aborted" }));
   signal?.addEventListener("abort", onAbort, { once: true });
-  const handle = await open(part, "a");
+  // Opened with the first chunk, so a refused call (NOT_FOUND, ...) leaves no file behind.
+  let handle: FileHandle | undefined;
   let expected = offset;
   try {
     armStall();
@@ -106,6 +107,7 @@ async function fetchInto(
       if (message.offset !== expected) {
         throw new InferdClientError(status.DATA_LOSS, { details: `chunk at offset ${message.offset}, expected ${expected}` });
       }
+      handle ??= await open(part, "a");
       await handle.write(message.chunk);
       expected += BigInt(message.chunk.byteLength);
       armStall();
@@ -117,7 +119,7 @@ async function fetchInto(
   } finally {
     clearTimeout(stall);
     signal?.removeEventListener("abort", onAbort);
-    await handle.close();
+    await handle?.close();
   }
 }
 

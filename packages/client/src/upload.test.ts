@@ -86,7 +86,7 @@ test("refuses to resume an unfinished upload of another size with FAILED_PRECOND
 
 test("retries a broken connection with backoff and continues from the stored bytes", async () => {
   const data = randomBytes(4 * 1024 * 1024);
-  const proxy = await createCuttingProxy(fixture.address, 2 * 1024 * 1024);
+  const proxy = await createCuttingProxy(fixture.address, { upstream: 2 * 1024 * 1024 });
   const viaProxy = createInferdClient({ address: proxy.address });
   const retries: number[] = [];
   try {

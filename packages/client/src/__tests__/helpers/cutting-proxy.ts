@@ -6,19 +6,28 @@ export interface CuttingProxy {
   readonly address: string;
   /** Bytes forwarded from clients to the server, over all connections. */
   readonly upstreamBytes: number;
+  /** Bytes forwarded from the server to clients, over all connections. */
+  readonly downstreamBytes: number;
   /** Whether the cut has happened. */
   readonly cut: boolean;
   close(): Promise<void>;
 }
 
+/** When to cut: after this many bytes in one direction (over all connections). */
+export interface CutAfter {
+  upstream?: number;
+  downstream?: number;
+}
+
 /**
- * Forwards TCP to `target`; after `cutAfterBytes` bytes went from client to server it
- * destroys that connection (both sides), like a network failure mid-upload. Later
- * connections are forwarded untouched.
+ * Forwards TCP to `target`; once `cutAfter` bytes went from client to server (upstream) or
+ * back (downstream) it destroys that connection (both sides), like a network failure
+ * mid-transfer. Later connections are forwarded untouched.
  */
-export async function createCuttingProxy(target: string, cutAfterBytes: number): Promise<CuttingProxy> {
+export async function createCuttingProxy(target: string, cutAfter: CutAfter): Promise<CuttingProxy> {
   const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
   let upstreamBytes = 0;
+  let downstreamBytes = 0;
   let cut = false;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
@@ -30,14 +39,22 @@ export async function createCuttingProxy(target: string, cutAfterBytes: number):
     };
     client.on("data", (data: Buffer) => {
       upstreamBytes += data.length;
-      if (!cut && upstreamBytes >= cutAfterBytes) {
+      if (!cut && upstreamBytes >= (cutAfter.upstream ?? Infinity)) {
         cut = true;
         destroy();
         return;
       }
       upstream.write(data);
     });
-    upstream.on("data", (data: Buffer) => client.write(data));
+    upstream.on("data", (data: Buffer) => {
+      downstreamBytes += data.length;
+      if (!cut && downstreamBytes >= (cutAfter.downstream ?? Infinity)) {
+        cut = true;
+        destroy();
+        return;
+      }
+      client.write(data);
+    });
     client.on("close", destroy).on("error", destroy);
     upstream.on("close", destroy).on("error", destroy);
     client.on("close", () => sockets.delete(client));
@@ -48,6 +65,9 @@ export async function createCuttingProxy(target: string, cutAfterBytes: number):
     address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     get upstreamBytes() {
       return upstreamBytes;
+    },
+    get downstreamBytes() {
+      return downstreamBytes;
     },
     get cut() {
       return cut;
