@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, hash, timingSafeEqual } from "node:crypto";
 
 /** Grants every project: the `--token` token, or `"projects": ["*"]` in a tokens file. */
 export const ALL_PROJECTS = "*";
@@ -33,8 +33,13 @@ interface Entry {
   readonly principal: Principal;
 }
 
+// One-shot crypto.hash, not createHash().update().digest(): the unary benchmark's CPU profile
+// showed the Hash object's setup as the largest cost inferd adds to an authenticated call
+// (~4.5 µs of it); the one-shot form computes the same SHA-256 in about half the time.
+// crypto.hash arrived in Node 20.12; older 20.x keep the Hash object.
+const oneShot = typeof hash === "function";
 function digest(token: string): Buffer {
-  return createHash("sha256").update(token, "utf8").digest();
+  return oneShot ? hash("sha256", token, "buffer") : createHash("sha256").update(token, "utf8").digest();
 }
 
 /**
