@@ -37,7 +37,7 @@ test("bar mode keeps logged lines above the bar", () => {
   const progress = createProgress(out, "job", { mode: "bar", now: () => 0 });
   progress.update(1, 2);
   progress.log("done a.png");
-  expect(out.text()).toMatch(/\r\x1b\[2Kdone a\.png\njob \[/);
+  expect(out.text()).toContain("\r\x1b[2Kdone a.png\njob [");
 });
 
 test("none mode prints nothing", () => {
