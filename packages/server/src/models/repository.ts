@@ -5,7 +5,8 @@ import { InferdError } from "../errors";
 import { silentLogger, type Logger } from "../logger";
 import { ModelConfigError, parseModelConfig, VERSION_PATTERN, type ModelConfig } from "./config";
 import { resolvePackageFile } from "./package-file";
-import { loadOnnxModel, type ModelLoader, type ModelSession, type RuntimeOptions, type TensorSignature } from "./runtime";
+import type { ModelLoader, ModelSession, RuntimeOptions, TensorSignature } from "./runtime";
+import { loadOnnxModelInWorker } from "./worker-runtime";
 
 /** Where one version of a model stands. */
 export type VersionState = "loading" | "ready" | "failed";
@@ -64,7 +65,7 @@ export interface ModelRepositoryOptions {
   /** onnxruntime thread counts per model; 0 lets onnxruntime choose. */
   readonly runtime?: Partial<RuntimeOptions>;
   readonly logger?: Logger;
-  /** Loads one model file; default onnxruntime-node on the CPU. */
+  /** Loads one model file; default onnxruntime-node on the CPU, in a worker thread per model version. */
   readonly loader?: ModelLoader;
 }
 
@@ -134,7 +135,7 @@ function bindTensors(config: ModelConfig, session: ModelSession): { inputName: s
 /** Creates a repository over a models dir; call {@link ModelRepository.load} to load it. */
 export function createModelRepository(options: ModelRepositoryOptions): ModelRepository {
   const logger = options.logger ?? silentLogger;
-  const loader = options.loader ?? loadOnnxModel;
+  const loader = options.loader ?? loadOnnxModelInWorker;
   const runtime: RuntimeOptions = { intraOpThreads: options.runtime?.intraOpThreads ?? 0, interOpThreads: options.runtime?.interOpThreads ?? 0 };
   const models = new Map<string, ModelEntry>();
   const bindings = new WeakMap<VersionEntry, { inputName: string; outputNames: string[] }>();

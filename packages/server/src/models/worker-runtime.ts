@@ -1,0 +1,119 @@
+import { Worker } from "node:worker_threads";
+import type { FloatTensor, ModelLoader, ModelSession, TensorSignature } from "./runtime";
+
+/**
+ * onnxruntime-node's `session.run` is synchronous on the calling thread (1.30 wraps it in a
+ * setImmediate; only its intra-op pool is parallel), so running it on the event loop freezes
+ * health checks and every other call for the whole inference (measured: 150-550 ms for
+ * PP-OCRv4 at 960 px on 2 cores). Each loaded model version therefore lives in its own worker
+ * thread; tensors cross by transfer (no copy). The worker is plain CommonJS passed as source
+ * text, so it runs the same from dist/ and under jest (which cannot load a .ts worker file).
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const ort = require(workerData.ortPath);
+let session;
+const signature = (m) => m.isTensor
+  ? { name: m.name, dataType: m.type, shape: m.shape.map((d) => (typeof d === "number" && d >= 0 ? d : -1)) }
+  : { name: m.name, dataType: "unknown", shape: [] };
+function toFloat32(name, tensor) {
+  const data = tensor.data;
+  if (data instanceof Float32Array) return data;
+  if (data instanceof BigInt64Array) return Float32Array.from(data, Number);
+  if (ArrayBuffer.isView(data) && typeof data[0] !== "bigint" && !(data instanceof DataView)) return Float32Array.from(data);
+  throw new Error("output \\"" + name + "\\" is " + tensor.type + "; inferd reads float and integer outputs");
+}
+parentPort.on("message", async (message) => {
+  try {
+    if (message.type === "load") {
+      session = await ort.InferenceSession.create(message.path, message.options);
+      parentPort.postMessage({ id: message.id, ok: true, inputs: session.inputMetadata.map(signature), outputs: session.outputMetadata.map(signature) });
+    } else if (message.type === "run") {
+      const feeds = { [message.input]: new ort.Tensor("float32", message.data, message.dims) };
+      const results = await session.run(feeds, message.outputs);
+      const outputs = [];
+      for (const name of message.outputs) {
+        const tensor = results[name];
+        if (!tensor) throw new Error("the model produced no output \\"" + name + "\\"");
+        outputs.push({ name, data: toFloat32(name, tensor), dims: tensor.dims.map(Number) });
+      }
+      parentPort.postMessage({ id: message.id, ok: true, outputs }, outputs.map((o) => o.data.buffer));
+    } else if (message.type === "release") {
+      if (session) await session.release();
+      session = undefined;
+      parentPort.postMessage({ id: message.id, ok: true });
+    }
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, ok: false, message: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  message?: string;
+  inputs?: TensorSignature[];
+  outputs?: (TensorSignature[] | { name: string; data: Float32Array; dims: number[] }[]);
+}
+
+/** Loads each model into onnxruntime-node inside its own worker thread (see above for why). */
+export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath: require.resolve("onnxruntime-node") } });
+  const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let dead: Error | undefined;
+  const failAll = (error: Error): void => {
+    dead = error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+  worker.on("message", (reply: Reply) => {
+    const waiter = pending.get(reply.id);
+    pending.delete(reply.id);
+    if (!waiter) return;
+    if (reply.ok) waiter.resolve(reply);
+    else waiter.reject(new Error(reply.message ?? "onnxruntime failed"));
+  });
+  worker.on("error", (error) => failAll(new Error(`the model's worker thread failed: ${error.message}`)));
+  worker.on("exit", (code) => failAll(new Error(`the model's worker thread exited (code ${code})`)));
+
+  const call = (message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> => {
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id }, transfer);
+    });
+  };
+
+  const sessionOptions = {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...(options.interOpThreads > 0 ? { interOpNumThreads: options.interOpThreads } : {}),
+  };
+  let loaded: Reply;
+  try {
+    loaded = await call({ type: "load", path: modelPath, options: sessionOptions });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  return {
+    inputs: loaded.inputs ?? [],
+    outputs: (loaded.outputs ?? []) as TensorSignature[],
+    async run(inputName: string, input: FloatTensor, outputNames: readonly string[]) {
+      // Copy unless the tensor owns its whole buffer: transferring detaches the buffer.
+      const data = input.data.byteOffset === 0 && input.data.byteLength === input.data.buffer.byteLength ? input.data : input.data.slice();
+      const reply = await call({ type: "run", input: inputName, data, dims: [...input.dims], outputs: [...outputNames] }, [data.buffer as ArrayBuffer]);
+      const outputs = new Map<string, FloatTensor>();
+      for (const o of reply.outputs as { name: string; data: Float32Array; dims: number[] }[]) outputs.set(o.name, { data: o.data, dims: o.dims });
+      return outputs;
+    },
+    async release() {
+      if (!dead) await call({ type: "release" }).catch(() => undefined);
+      await worker.terminate();
+    },
+  } satisfies ModelSession;
+};
