@@ -1,14 +1,10 @@
-// A jest test environment for gRPC services and native addons such as onnxruntime-node.
+// A jest test environment for code that uses native addons such as onnxruntime-node.
 //
-// jest runs each test file in its own vm realm, which breaks two things that cross into the host
-// realm:
-// 1. `new Float32Array()` in a test is not an instance of the host realm's Float32Array, so
-//    onnxruntime-node rejects it ("A float32 tensor's data must be type of function
-//    Float32Array()"). The test realm gets the host realm's typed-array and buffer constructors,
-//    so both sides agree.
-// 2. Node 20 defines Symbol.dispose / Symbol.asyncDispose on the host realm's Symbol only, so
-//    `await using server = await createTestServer(...)` would look up an undefined key. The test
-//    realm's Symbol gets the host's symbols.
+// jest runs each test file in its own vm realm, so `new Float32Array()` in a test is not an
+// instance of the host realm's Float32Array, and onnxruntime-node rejects it ("A float32
+// tensor's data must be type of function Float32Array()"). This environment hands the test
+// realm the host realm's typed-array and buffer constructors, so both sides agree.
+// (Symbol.asyncDispose for `await using` needs nothing here: jest-environment-node 30 sets it.)
 const { TestEnvironment } = require("jest-environment-node");
 
 const HOST_CONSTRUCTORS = [
@@ -28,19 +24,11 @@ const HOST_CONSTRUCTORS = [
   "BigUint64Array",
 ];
 
-const HOST_SYMBOLS = ["dispose", "asyncDispose"];
-
 class InferdTestEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
     for (const name of HOST_CONSTRUCTORS) {
       if (typeof globalThis[name] === "function") this.global[name] = globalThis[name];
-    }
-    const testSymbol = this.global.Symbol;
-    for (const name of HOST_SYMBOLS) {
-      if (typeof Symbol[name] === "symbol" && typeof testSymbol[name] !== "symbol") {
-        Object.defineProperty(testSymbol, name, { value: Symbol[name] });
-      }
     }
   }
 }

@@ -1,6 +1,6 @@
 // The jest preset of @inferd/test-harness: `preset: "@inferd/test-harness"` in a jest config.
-// It brings the harness's test environment (host-realm typed arrays for onnxruntime-node,
-// Symbol.asyncDispose for `await using`) and compiles TypeScript tests with @swc/jest.
+// It brings the harness's test environment (host-realm typed arrays for onnxruntime-node) and
+// compiles TypeScript tests with @swc/jest.
 // Keys a project sets itself (testMatch, roots, testTimeout, ...) override these.
 module.exports = {
   testEnvironment: require.resolve("./jest-environment.cjs"),
