@@ -48,7 +48,8 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
 
 /** Prints a failed call: code name, details and a one-line hint; with --json also on stdout. */
 function reportCallError(error: InferdClientError, io: CliIo, address: string, json: boolean): void {
-  io.stderr.write(`inferctl: ${error.message}\nhint: ${hintFor(error.code, address)}\n`);
+  const message = error.unreachable ? `${error.codeName}: ${error.message}` : error.message;
+  io.stderr.write(`inferctl: ${message}\nhint: ${hintFor(error.code, address)}\n`);
   if (json) {
     io.stdout.write(
       `${toJson({ error: { code: error.code, codeName: error.codeName, details: error.details, unreachable: error.unreachable } })}\n`,
