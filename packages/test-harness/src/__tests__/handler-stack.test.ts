@@ -40,9 +40,10 @@ describe.each(TEST_MODES)("a handler that throws (%s)", (mode) => {
 
 test("in fake mode, jest's failure report shows the throwing handler's file and line", async () => {
   const fixture = join(__dirname, "fixtures", "throwing-handler.fixture.ts");
-  const config = { rootDir: join(__dirname, "fixtures"), preset: "@inferd/test-harness", testMatch: ["**/*.fixture.ts"] };
-  const jest = require.resolve("jest/bin/jest");
-  const run = await promisify(execFile)(process.execPath, [jest, "--config", JSON.stringify(config), "--ci"], {
+  // The README's jest config (preset "@inferd/test-harness"), pointed at the failing fixture.
+  const config = join(__dirname, "fixtures", "jest.config.example.cjs");
+  const args = [require.resolve("jest/bin/jest"), "--config", config, "--testMatch", "<rootDir>/*.fixture.ts", "--ci"];
+  const run = await promisify(execFile)(process.execPath, args, {
     cwd: join(__dirname, "fixtures"),
     env: { ...process.env, FORCE_COLOR: "0" },
   }).then(
