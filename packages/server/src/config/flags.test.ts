@@ -1,0 +1,43 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createTempDir } from "../__tests__/files-fixture";
+import { ConfigError, parseBinaryConfig } from "./flags";
+
+test("defaults: loopback, port 50051, 64 MiB both ways, auth off, metrics off", () => {
+  const config = parseBinaryConfig([], {});
+  expect(config.server).toMatchObject({ host: "127.0.0.1", port: 50051, maxMessageBytes: 64 * 1024 * 1024, tokens: [], allowUnauthenticated: false });
+  expect(config.server.metricsPort).toBeUndefined();
+  expect(config.logLevel).toBe("info");
+});
+
+test("environment variables apply, and a flag wins over its variable", () => {
+  const env = { INFERD_PORT: "7000", INFERD_HOST: "::1", INFERD_TOKEN: "env-token-0123456789", INFERD_QUOTA_MB: "2", INFERD_ALLOW_UNAUTHENTICATED: "true" };
+  const config = parseBinaryConfig(["--port", "0", "--metrics-port", "9464"], env);
+  expect(config.server).toMatchObject({ host: "::1", port: 0, quotaBytesPerProject: 2 * 1024 * 1024, metricsPort: 9464, allowUnauthenticated: true });
+  expect(config.server.tokens).toEqual([{ token: "env-token-0123456789", projects: ["*"], name: "token" }]);
+});
+
+test.each([
+  [["--port", "70000"]],
+  [["--port", "abc"]],
+  [["--max-message-mb", "0"]],
+  [["--log-level", "loud"]],
+  [["--token", "short"]],
+  [["--tls-cert", "a.pem"]],
+  [["--tls-ca", "ca.pem"]],
+  [["--tokens-file", "/no/such/file.json"]],
+  [["--unknown-flag"]],
+])("%j is refused with a ConfigError", (argv) => {
+  expect(() => parseBinaryConfig(argv, {})).toThrow(ConfigError);
+});
+
+test("a tokens file grants projects; a bad one names the entry", async () => {
+  const temp = await createTempDir("flags");
+  const good = join(temp.dir, "good.json");
+  writeFileSync(good, JSON.stringify({ tokens: [{ name: "ci", token: "ci-token-0123456789", projects: ["ci", "shared"] }] }));
+  expect(parseBinaryConfig(["--tokens-file", good], {}).server.tokens).toEqual([{ name: "ci", token: "ci-token-0123456789", projects: ["ci", "shared"] }]);
+  const bad = join(temp.dir, "bad.json");
+  writeFileSync(bad, JSON.stringify({ tokens: [{ token: "ci-token-0123456789", projects: ["../x"] }] }));
+  expect(() => parseBinaryConfig(["--tokens-file", bad], {})).toThrow(/tokens\[0\]\.projects/);
+  await temp.cleanup();
+});
