@@ -23,6 +23,7 @@ import { silentLogger, type Logger } from "./logger";
 import { serveMetrics, type MetricsEndpoint } from "./metrics/http";
 import { createServerMetrics, noMetrics } from "./metrics/metrics";
 import type { ServiceContext, ServiceModule } from "./service-module";
+import { raiseReceiveWindows } from "./transport/flow-control";
 import { createServiceModules } from "./services/modules";
 
 /** TLS material (PEM). With `ca`, clients must present a certificate it signed (mTLS). */
@@ -181,6 +182,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     createAuthInterceptor(auth),
   ];
   const server = new Server({ ...channelOptions(maxMessageBytes, options.keepalive), interceptors });
+  const raiseConnectionWindows = raiseReceiveWindows(server);
   const health = createServerHealth(modules.map((module) => module.name));
   health.addToServer(server);
   addReflection(server, modules.map((module) => module.name));
@@ -194,6 +196,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   let port: number;
   try {
     port = await bind(server, formatAddress(host, options.port ?? DEFAULT_PORT), credentials(options.tls));
+    raiseConnectionWindows();
   } catch (error) {
     await metricsEndpoint?.close();
     throw error;
