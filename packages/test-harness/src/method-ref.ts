@@ -14,7 +14,7 @@ export function splitPath(path: string): { service: string; method: string } {
 
 /** Resolves a {@link MethodRef} against the services a test server hosts. */
 export function createMethodResolver(definitions: readonly ServiceDefinition[]): (ref: MethodRef) => string {
-  const paths = definitions.flatMap((definition) => Object.values(definition).map((method) => method.path));
+  const paths = [...new Set(definitions.flatMap((definition) => Object.values(definition).map((m) => m.path)))];
   return (ref) => {
     if (typeof ref !== "string") return ref.path;
     if (ref.startsWith("/")) {
