@@ -77,10 +77,17 @@ export interface InferenceServiceDeps {
   readonly repository: ModelRepository;
   readonly pipeline: InferencePipeline;
   readonly jobs: JobManager;
+  /** False until the job journal is replayed: job calls answer UNAVAILABLE meanwhile. */
+  readonly jobsReady: () => boolean;
 }
 
 /** The Inference service's handlers. */
-export function createInferenceService({ context, repository, pipeline, jobs }: InferenceServiceDeps): InferenceServer {
+export function createInferenceService({ context, repository, pipeline, jobs, jobsReady }: InferenceServiceDeps): InferenceServer {
+  // Before the journal is replayed a job id could be wrongly NOT_FOUND: ask clients to retry.
+  function requireJobs(): void {
+    if (!jobsReady()) throw new InferdError("unavailable", "the server is still loading models and jobs; retry when health reports SERVING");
+  }
+
   async function readImage(metadata: Metadata, request: InferRequest): Promise<Uint8Array> {
     const image = request.image;
     if (!image) throw invalidArgument("no image: set image_data (PNG, JPEG or WebP bytes) or image_uri");
@@ -114,6 +121,7 @@ export function createInferenceService({ context, repository, pipeline, jobs }: 
   }
 
   async function run(call: ServerWritableStream<RunRequest, unknown>): Promise<string> {
+    requireJobs();
     const request = call.request;
     assertProject(request.project);
     context.auth.authorizeProject(call.metadata, request.project);
@@ -140,6 +148,7 @@ export function createInferenceService({ context, repository, pipeline, jobs }: 
   }
 
   function authorizedJob(metadata: Metadata, jobId: string): string {
+    requireJobs();
     if (jobId === "") throw invalidArgument("job_id is empty; use the id from the first Run update");
     const job = jobs.get(jobId);
     context.auth.authorizeProject(metadata, job.spec.project);
@@ -196,6 +205,7 @@ export function createInferenceModule(context: ServiceContext, options: Inferenc
     runtime: { intraOpThreads: options.modelThreads ?? 0 },
   });
   const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels });
+  let started = false;
   const jobs = createJobManager({
     store: context.fileStore,
     repository,
@@ -209,11 +219,12 @@ export function createInferenceModule(context: ServiceContext, options: Inferenc
   return {
     name: "inferd.v1.Inference",
     definition: InferenceService,
-    implementation: createInferenceService({ context, repository, pipeline, jobs }) as never,
+    implementation: createInferenceService({ context, repository, pipeline, jobs, jobsReady: () => started }) as never,
     // Models first: jobs interrupted by a crash resume as soon as the journal is replayed.
     async start() {
       await repository.load();
       await jobs.start();
+      started = true;
     },
     async stop() {
       await jobs.stop();
