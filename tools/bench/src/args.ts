@@ -12,6 +12,8 @@ export interface BenchArgs {
   readonly windowMs?: number;
   readonly uploadBytes?: number;
   readonly runImages?: number;
+  /** Write a V8 CPU profile of every server process into this dir. */
+  readonly cpuProf?: string;
 }
 
 const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
@@ -46,6 +48,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       "window-ms": { type: "string" },
       "upload-size": { type: "string" },
       "run-images": { type: "string" },
+      "cpu-prof": { type: "string" },
     },
   });
   const uploadSize = values["upload-size"];
@@ -58,5 +61,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     windowMs: positiveInt("window-ms", values["window-ms"]),
     uploadBytes: uploadSize === undefined ? undefined : parseSize(uploadSize),
     runImages: positiveInt("run-images", values["run-images"]),
+    cpuProf: values["cpu-prof"],
   };
 }

@@ -7,8 +7,9 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseBenchArgs, type BenchArgs } from "./args";
+import { profileServersInto } from "./child/server-process";
 import type { BenchContext, Scenario } from "./context";
 import type { Figure } from "./figures";
 import { createReport, renderTable } from "./report";
@@ -30,6 +31,7 @@ function usage(): string {
     "  --window-ms MS  length of one load window (default 2000, quick 250)",
     "  --upload-size S upload scenario file size, e.g. 256MiB (default 1GiB, quick 8MiB)",
     "  --run-images N  images in the run scenario's job (default 100, quick 4)",
+    "  --cpu-prof DIR  write a V8 CPU profile (.cpuprofile) of every server process into DIR",
   ].join("\n");
 }
 
@@ -61,6 +63,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const scenarios = selectScenarios(args.scenarios);
+  if (args.cpuProf) profileServersInto(resolve(args.cpuProf));
   const out = args.json ? process.stderr : process.stdout;
   const started = performance.now();
   const figures: Figure[] = [];

@@ -1,9 +1,9 @@
 import type { PairedSample } from "./figures";
 
 /** The measurements of one round: the baseline's, then the subject's. */
-export interface Round<T> {
-  readonly baseline: T;
-  readonly subject: T;
+export interface Round<B, S = B> {
+  readonly baseline: B;
+  readonly subject: S;
 }
 
 /**
@@ -11,15 +11,15 @@ export interface Round<T> {
  * whatever else the machine is doing affects both sides alike. A warm-up of each side runs
  * first and is discarded.
  */
-export async function interleave<T>(
+export async function interleave<B, S = B>(
   rounds: number,
-  baseline: () => Promise<T>,
-  subject: () => Promise<T>,
+  baseline: () => Promise<B>,
+  subject: () => Promise<S>,
   warmUp: { baseline?: () => Promise<unknown>; subject?: () => Promise<unknown> } = {},
-): Promise<Round<T>[]> {
+): Promise<Round<B, S>[]> {
   await (warmUp.baseline ?? baseline)();
   await (warmUp.subject ?? subject)();
-  const results: Round<T>[] = [];
+  const results: Round<B, S>[] = [];
   for (let round = 0; round < rounds; round++) {
     const b = await baseline();
     const s = await subject();

@@ -1,6 +1,7 @@
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
+import { profilingExecArgv } from "./server-process";
 import type { LoadCommand, RunCommand, RunnerReply } from "./pipeline-protocol";
 
 /** The in-process baseline's process (child/pipeline-runner). */
@@ -14,7 +15,10 @@ export interface PipelineProcess {
  * bench awaits each before sending the next.
  */
 export async function startPipelineProcess(load: Omit<LoadCommand, "op">): Promise<PipelineProcess> {
-  const child = fork(join(__dirname, "pipeline-runner.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(join(__dirname, "pipeline-runner.js"), [], {
+    execArgv: profilingExecArgv(),
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const killOnExit = (): void => {
     child.kill("SIGKILL");
   };

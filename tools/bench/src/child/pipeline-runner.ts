@@ -42,5 +42,5 @@ process.on("message", (command: LoadCommand | RunCommand) => {
     (error: unknown) => process.send?.({ ...EMPTY, error: error instanceof Error ? error.message : String(error) }),
   );
 });
-process.channel?.unref();
+// The IPC channel keeps the runner alive; the bench disconnecting ends it.
 process.once("disconnect", () => process.exit(0));

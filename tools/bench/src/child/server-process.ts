@@ -37,6 +37,20 @@ export interface ServerProcess {
 }
 
 const probePath = join(__dirname, "probe.js");
+let profileDir: string | undefined;
+
+/**
+ * Makes every server process started from now on write a V8 CPU profile into dir when it
+ * exits (`node --cpu-prof`), for `pnpm bench --cpu-prof DIR`.
+ */
+export function profileServersInto(dir: string): void {
+  profileDir = dir;
+}
+
+/** Node flags that make a child write its CPU profile, when {@link profileServersInto} asked for it. */
+export function profilingExecArgv(): string[] {
+  return profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+}
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): Promise<number> {
@@ -64,7 +78,7 @@ function exited(child: ChildProcess): Promise<void> {
 export function startServerProcess(spec: ServerSpec): ServerProcess {
   const log = openSync(spec.logFile, "a");
   const child = fork(spec.script, [...spec.args], {
-    execArgv: ["--require", probePath],
+    execArgv: ["--require", probePath, ...profilingExecArgv()],
     env: spec.env ?? process.env,
     stdio: ["ignore", log, log, "ipc"],
   });

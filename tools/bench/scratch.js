@@ -1,0 +1,22 @@
+const sp = require("./dist/child/server-process.js");
+const { startBareServer } = require("./dist/child/bare-process.js");
+const { startInferd } = require("./dist/child/inferd-process.js");
+const { loadServer } = require("./dist/measure.js");
+const { interleave } = require("./dist/rounds.js");
+const { median } = require("./dist/stats.js");
+const { credentials, Metadata } = require("@grpc/grpc-js");
+const { DiagnosticsClient } = require("@inferd/grpc-types/v1");
+const fs = require("fs");
+(async () => {
+  fs.rmSync("/tmp/prof4", { recursive: true, force: true }); fs.mkdirSync("/tmp/sc/no-models", { recursive: true });
+  sp.profileServersInto("/tmp/prof4");
+  const bare = await startBareServer("/tmp/sc");
+  const inf = await startInferd({ workDir: "/tmp/sc", token: "bench-token-0123456789abcdef", metrics: true, modelsDir: "/tmp/sc/no-models" });
+  const md = new Metadata(); md.set("authorization", "Bearer bench-token-0123456789abcdef");
+  const mk = (a) => { const c = new DiagnosticsClient(a, credentials.createInsecure()); return () => new Promise((res, rej) => c.ping({ message: "ping", payload: Buffer.alloc(64, 7) }, md, (e, r) => (e ? rej(e) : res(r)))); };
+  const pb = mk(bare.address), pi = mk(inf.address);
+  const load = { concurrency: 1, durationMs: 3000 };
+  const rounds = await interleave(3, () => loadServer(bare.process, load, pb), () => loadServer(inf.process, load, pi));
+  for (const r of rounds) console.log(r.baseline.requests, r.baseline.cpuUsPerRequest.toFixed(0), r.subject.requests, r.subject.cpuUsPerRequest.toFixed(0));
+  await bare.process.stop(); await inf.process.stop(); process.exit(0);
+})();
