@@ -1,0 +1,30 @@
+import { ModelConfigError, parseModelConfig } from "./config";
+
+test("defaults are filled per task", () => {
+  const config = parseModelConfig({ task: "detection", input: { width: 640, height: 640 }, labels: ["cat"] });
+  expect(config.input).toMatchObject({ resize: "letterbox", layout: "NCHW", colorOrder: "RGB", scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], padValue: 114 });
+  expect(config.defaults).toEqual({ confidenceThreshold: 0.25, iouThreshold: 0.45, maxResults: 0 });
+  expect(config.detection.format).toBe("yolov8");
+  expect(parseModelConfig({ task: "classification", input: { width: 8, height: 8 } }).defaults.maxResults).toBe(5);
+  expect(parseModelConfig({ task: "text-detection", input: { resize: "fit" } }).input).toMatchObject({ maxSide: 960, multipleOf: 32 });
+});
+
+test("a version may come from a file of an npm package", () => {
+  const config = parseModelConfig({ task: "text-detection", input: { resize: "fit" }, versions: { "3": { package: "@scope/pkg", file: "assets/m.onnx" } } });
+  expect(config.versions).toEqual({ "3": { package: "@scope/pkg", file: "assets/m.onnx" } });
+});
+
+test.each([
+  ["no task", {}, "task"],
+  ["an unknown task", { task: "ocr" }, "task"],
+  ["an unknown field", { task: "detection", input: { width: 1, height: 1 }, thresholds: {} }, "thresholds"],
+  ["a typo inside input", { task: "detection", input: { width: 1, height: 1, colour_order: "BGR" } }, "input.colour_order"],
+  ["no size for stretch", { task: "classification", input: {} }, "input.width"],
+  ["a bad threshold", { task: "detection", input: { width: 1, height: 1 }, defaults: { confidence_threshold: 2 } }, "defaults.confidence_threshold"],
+  ["a zero std", { task: "classification", input: { width: 1, height: 1, std: [1, 0, 1] } }, "input.std"],
+  ["a package path escape", { task: "detection", input: { width: 1, height: 1 }, versions: { "1": { package: "p", file: "../x.onnx" } } }, "versions.1.file"],
+  ["a non-numeric version", { task: "detection", input: { width: 1, height: 1 }, versions: { latest: { package: "p", file: "m.onnx" } } }, "versions.latest"],
+])("%s is rejected with the field named", (_name, raw, field) => {
+  expect(() => parseModelConfig(raw)).toThrow(ModelConfigError);
+  expect(() => parseModelConfig(raw)).toThrow(`"${field}"`);
+});
