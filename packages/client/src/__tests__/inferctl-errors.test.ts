@@ -155,6 +155,7 @@ describe("TLS", () => {
   test("--ca trusts the server's certificate; plaintext to a TLS server is UNAVAILABLE", async () => {
     const ok = await runCli(["--address", tls.address, "--ca", caFile, "--json", "ping"]);
     expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe(""); // no DEP0123 warning for a TLS server name that is an IP
     expect(JSON.parse(ok.stdout)).toMatchObject({ message: "ping", serverVersion: expect.any(String) });
     const plain = await runCli(["--address", tls.address, "--timeout", "5000", "--json", "ping"]);
     expect(plain.code).toBe(1);
