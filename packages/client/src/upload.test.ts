@@ -28,11 +28,11 @@ afterAll(async () => {
 
 const sha256 = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
-/** Stores the first `bytes` of `data` as an unfinished upload (declaring the full size). */
-function storePartial(project: string, path: string, data: Buffer, bytes: number): Promise<UploadResponse> {
+/** Stores the first `bytes` of `data` as an unfinished upload (declaring the full size, and `sha` if given). */
+function storePartial(project: string, path: string, data: Buffer, bytes: number, sha = ""): Promise<UploadResponse> {
   return new Promise((resolve, reject) => {
     const call = raw.upload((error, response) => (error ? reject(error) : resolve(response)));
-    call.write({ content: { $case: "header", value: { project, path, offset: 0n, totalSize: BigInt(data.length), sha256: "" } } });
+    call.write({ content: { $case: "header", value: { project, path, offset: 0n, totalSize: BigInt(data.length), sha256: sha, restart: false } } });
     call.write({ content: { $case: "chunk", value: data.subarray(0, bytes) } });
     call.end();
   });
@@ -77,11 +77,30 @@ test("starts afresh once when the stored part came from different content (DATA_
   expect(info?.sha256).toBe(sha256(data));
 });
 
-test("refuses to resume an unfinished upload of another size with FAILED_PRECONDITION", async () => {
+test("replaces a stale partial of another size", async () => {
+  const data = randomBytes(40_000);
+  await client.upload(Buffer.from("v1"), { project: "lib", path: "other-size.bin" });
   await storePartial("lib", "other-size.bin", randomBytes(50_000), 10_000);
-  await expect(client.upload(randomBytes(40_000), { project: "lib", path: "other-size.bin" })).rejects.toMatchObject({
-    code: status.FAILED_PRECONDITION,
-  });
+  const retried = jest.fn();
+  const result = await client.upload(data, { project: "lib", path: "other-size.bin", onRetry: retried });
+  expect(result).toMatchObject({ resumedFrom: 0n, sentBytes: 40_000n, size: 40_000n, sha256: sha256(data), unchanged: false });
+  expect(retried).not.toHaveBeenCalled();
+  const [info] = await client.listAllFiles({ project: "lib", prefix: "other-size.bin" });
+  expect(info).toMatchObject({ size: 40_000n, sha256: sha256(data) });
+});
+
+test("replaces a stale partial of the same size that declared another sha256", async () => {
+  const data = randomBytes(300_000);
+  const other = randomBytes(300_000);
+  await storePartial("lib", "other-sha.bin", other, 100_000, sha256(other));
+  const retries: number[] = [];
+  const result = await client.upload(data, { project: "lib", path: "other-sha.bin", retry: noWait, onRetry: (e) => retries.push(e.error.code) });
+  // The resume at 100,000 is refused (FAILED_PRECONDITION); the next call restarts from 0.
+  expect(retries).toEqual([status.FAILED_PRECONDITION]);
+  expect(result).toMatchObject({ resumedFrom: 100_000n, sha256: sha256(data), unchanged: false });
+  expect(result.sentBytes).toBeGreaterThanOrEqual(300_000n);
+  const [info] = await client.listAllFiles({ project: "lib", prefix: "other-sha.bin" });
+  expect(info).toMatchObject({ size: 300_000n, sha256: sha256(data) });
 });
 
 test("retries a broken connection with backoff and continues from the stored bytes", async () => {

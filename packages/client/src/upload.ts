@@ -53,23 +53,28 @@ export interface UploadResult {
 
 const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
-function mismatch(uri: string, details: string): InferdClientError {
-  return new InferdClientError(status.FAILED_PRECONDITION, {
-    details: `an unfinished upload of different content exists for ${uri} (${details}); delete it with \`inferctl rm ${uri}\` (this also deletes the published file) or upload under another path`,
-  });
+/** What the next Upload call does: continue from the stored bytes, or replace them. */
+interface AttemptPlan {
+  offset: bigint;
+  /** Discard the unfinished upload of the path and write from 0. */
+  restart: boolean;
 }
 
-/** Where to start: the stored bytes of an unfinished upload of the same size, or 0. */
-function resumeOffset(uri: string, state: GetUploadStatusResponse, source: UploadSource): bigint {
-  // Nothing stored yet: a new upload at offset 0 may redeclare the size.
-  if (!state.inProgress || state.storedBytes === 0n) return 0n;
-  if (state.totalSize !== undefined && state.totalSize !== source.size) {
-    throw mismatch(uri, `it declares ${state.totalSize} bytes, this file has ${source.size}`);
-  }
-  if (state.storedBytes > source.size) {
-    throw mismatch(uri, `${state.storedBytes} bytes stored, this file has ${source.size}`);
-  }
-  return state.storedBytes;
+const RESTART: AttemptPlan = { offset: 0n, restart: true };
+
+/**
+ * Where to start: the stored bytes of an unfinished upload of this content, or a restart when
+ * what is stored cannot be this content's prefix: another declared size, more bytes than this
+ * file, or an offset the server already refused to continue at (`refusedAt`: the unfinished
+ * upload declared another sha256).
+ */
+function planAttempt(state: GetUploadStatusResponse, source: UploadSource, refusedAt: bigint | undefined): AttemptPlan {
+  // Nothing stored yet: a new upload at offset 0 may redeclare size and sha256.
+  if (!state.inProgress || state.storedBytes === 0n) return { offset: 0n, restart: false };
+  if (state.totalSize !== undefined && state.totalSize !== source.size) return RESTART;
+  if (state.storedBytes > source.size) return RESTART;
+  if (state.storedBytes === refusedAt) return RESTART;
+  return { offset: state.storedBytes, restart: false };
 }
 
 /**
@@ -77,6 +82,8 @@ function resumeOffset(uri: string, state: GetUploadStatusResponse, source: Uploa
  * holds, sends the rest, and after a transient failure (server restart, broken connection,
  * stalled chunk) waits with exponential backoff and starts over from the stored bytes.
  * The header declares total_size and sha256, so the server publishes only verified content.
+ * A stale unfinished upload of other content is replaced (`restart`); the published file
+ * stays until this upload completes.
  */
 export async function uploadResumable(
   connection: Connection,
@@ -94,6 +101,8 @@ export async function uploadResumable(
   });
   let firstOffset: bigint | undefined;
   let restartedAfterDataLoss = false;
+  let restartNext = false;
+  let refusedAt: bigint | undefined;
   let lastStored = -1n;
   let sentBytes = 0n;
   try {
@@ -110,7 +119,10 @@ export async function uploadResumable(
           options.onProgress?.({ transferred: source.size, total: source.size });
           return { uri: state.uri || uri, size: source.size, sha256: source.sha256, resumedFrom: source.size, unchanged: true, retries, sentBytes };
         }
-        offset = resumeOffset(uri, state, source);
+        const plan = restartNext ? RESTART : planAttempt(state, source, refusedAt);
+        restartNext = false;
+        refusedAt = undefined;
+        offset = plan.offset;
         if (offset > lastStored && lastStored >= 0n) backoff.progressed();
         lastStored = offset;
         if (firstOffset === undefined) {
@@ -119,7 +131,7 @@ export async function uploadResumable(
         }
         sending = true;
         const response: UploadResponse = await sendUploadAttempt(connection, files, {
-          header: { project: options.project, path: options.path, offset, totalSize: source.size, sha256: source.sha256 },
+          header: { project: options.project, path: options.path, offset, totalSize: source.size, sha256: source.sha256, restart: plan.restart },
           chunks: source.read(offset, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
           onSent: (sent, chunk) => {
             sentBytes += chunk;
@@ -145,11 +157,19 @@ export async function uploadResumable(
         if (error.code === status.DATA_LOSS && offset > 0n && !restartedAfterDataLoss) {
           // The stored part came from other content; the server discarded it. Start afresh once.
           restartedAfterDataLoss = true;
+          restartNext = true;
           continue;
         }
-        // FAILED_PRECONDITION from Upload: the stored bytes moved (e.g. the server was still
-        // saving the broken call's last chunk); ask again where to resume.
-        if (isTransient(error) || (sending && error.code === status.FAILED_PRECONDITION)) {
+        // FAILED_PRECONDITION from Upload: either the stored bytes moved (e.g. the server was
+        // still saving the broken call's last chunk), or the unfinished upload declared other
+        // content. Ask again where to resume; if the stored bytes are still where this call
+        // started, it was the declaration, and the next call restarts.
+        if (sending && error.code === status.FAILED_PRECONDITION) {
+          if (offset > 0n) refusedAt = offset;
+          await backoff.wait(error);
+          continue;
+        }
+        if (isTransient(error)) {
           await backoff.wait(error);
           continue;
         }

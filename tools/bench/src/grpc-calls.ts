@@ -51,7 +51,7 @@ export async function uploadFile(
     );
   });
   const call = stream!;
-  call.write({ content: { $case: "header", value: { project, path, offset: 0n, totalSize: BigInt(totalSize), sha256: "" } } });
+  call.write({ content: { $case: "header", value: { project, path, offset: 0n, totalSize: BigInt(totalSize), sha256: "", restart: false } } });
   for await (const chunk of createReadStream(file, { highWaterMark: UPLOAD_CHUNK_BYTES })) {
     if (!call.write({ content: { $case: "chunk", value: chunk as Buffer } })) await once(call, "drain");
   }
@@ -74,7 +74,7 @@ export function unary<Request, Response>(
 export function uploadBuffer(client: FilesClient, metadata: Metadata, bytes: Buffer, project: string, path: string): Promise<UploadResponse> {
   return new Promise((resolve, reject) => {
     const call = client.upload(metadata, (error, reply) => (error ? reject(error) : resolve(reply)));
-    call.write({ content: { $case: "header", value: { project, path, offset: 0n, totalSize: BigInt(bytes.length), sha256: "" } } });
+    call.write({ content: { $case: "header", value: { project, path, offset: 0n, totalSize: BigInt(bytes.length), sha256: "", restart: false } } });
     for (let start = 0; start < bytes.length; start += UPLOAD_CHUNK_BYTES) {
       call.write({ content: { $case: "chunk", value: bytes.subarray(start, start + UPLOAD_CHUNK_BYTES) } });
     }

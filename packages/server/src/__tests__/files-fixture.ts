@@ -29,6 +29,8 @@ export interface UploadArgs {
   offset?: bigint;
   totalSize?: bigint;
   sha256?: string;
+  /** Discard an unfinished upload of the path first (offset must be 0). */
+  restart?: boolean;
   chunks: readonly Uint8Array[];
   metadata?: Metadata;
 }
@@ -48,6 +50,7 @@ export function uploadBytes(client: FilesClient, args: UploadArgs): Promise<Uplo
           offset: args.offset ?? 0n,
           totalSize: args.totalSize,
           sha256: args.sha256 ?? "",
+          restart: args.restart ?? false,
         },
       },
     });

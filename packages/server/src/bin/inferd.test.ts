@@ -33,7 +33,7 @@ test("an upload cut by SIGKILL of the server resumes on the restarted server to 
   const first = await start();
   const files = new FilesClient(first.address, credentials.createInsecure());
   const call = files.upload(() => undefined);
-  call.write({ content: { $case: "header", value: { project: "k", path: "big.bin", offset: 0n, totalSize: 3_000_000n, sha256 } } });
+  call.write({ content: { $case: "header", value: { project: "k", path: "big.bin", offset: 0n, totalSize: 3_000_000n, sha256, restart: false } } });
   for (let at = 0; at < 1_500_000; at += 100_000) call.write({ content: { $case: "chunk", value: data.subarray(at, at + 100_000) } });
   let stored = 0n;
   while (stored < 500_000n) stored = (await getUploadStatus(files, { project: "k", path: "big.bin" })).storedBytes;

@@ -33,6 +33,8 @@ export interface UploadRequestHeader {
   readonly totalSize?: bigint;
   /** Expected lowercase hex SHA-256 of the whole file, if the client gave one. */
   readonly sha256?: string;
+  /** Discard any unfinished upload of the path first and write from 0 (offset is then 0). */
+  readonly restart?: boolean;
 }
 
 /** What an upload call achieved. */
@@ -80,10 +82,12 @@ export interface FilePage {
 export interface FileStore {
   uploadStatus(project: string, path: string): Promise<UploadStatus>;
   /**
-   * Starts (offset 0) or resumes an upload. Throws FAILED_PRECONDITION when `header.offset`
-   * differs from the stored bytes (the message names the resume point), RESOURCE_EXHAUSTED
-   * when the declared size does not fit the project's quota. A live session of the same path
-   * is superseded (see {@link BeginUploadOptions.onSuperseded}).
+   * Starts (offset 0) or resumes an upload, or with `header.restart` discards the unfinished
+   * upload of the path and starts afresh. Throws FAILED_PRECONDITION when `header.offset`
+   * differs from the stored bytes (the message names the resume point) or when a resume
+   * declares another total size or sha256 than the unfinished upload did (restart instead),
+   * RESOURCE_EXHAUSTED when the declared size does not fit the project's quota. A live
+   * session of the same path is superseded (see {@link BeginUploadOptions.onSuperseded}).
    */
   beginUpload(header: UploadRequestHeader, options?: BeginUploadOptions): Promise<UploadSession>;
   stat(project: string, path: string): Promise<StoredFile | undefined>;

@@ -31,6 +31,29 @@ interface Partial {
   readonly storedBytes: bigint;
 }
 
+/**
+ * A resume must declare what the unfinished upload declared: stored bytes of other content
+ * would otherwise be completed with this content and fail only at publish (DATA_LOSS).
+ */
+function assertSameDeclaration(path: string, stored: bigint, partial: PartialHeader | undefined, header: UploadRequestHeader): void {
+  if (stored === 0n || partial === undefined) return;
+  const restart = `send restart: true with offset 0 to replace it, or resume with the same declaration`;
+  if (partial.totalSize !== undefined && header.totalSize !== undefined && BigInt(partial.totalSize) !== header.totalSize) {
+    throw new InferdError(
+      "failed-precondition",
+      `total_size ${header.totalSize} differs from the ${partial.totalSize} declared by the unfinished upload of "${path}" ` +
+        `(${stored} bytes stored); ${restart}`,
+    );
+  }
+  if (partial.sha256 !== undefined && header.sha256 !== undefined && partial.sha256 !== header.sha256) {
+    throw new InferdError(
+      "failed-precondition",
+      `sha256 ${header.sha256} differs from the ${partial.sha256} declared by the unfinished upload of "${path}" ` +
+        `(${stored} bytes stored); ${restart}`,
+    );
+  }
+}
+
 function notFound(path: string): InferdError {
   return new InferdError("not-found", `no file "${path}" in this project; ListFiles shows what is stored`);
 }
@@ -151,7 +174,9 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
       const key = lockKey(project, path);
       return mutex.run(key, async () => {
         await settle(key, true);
-        const partial = await readPartial(project, path);
+        // A restart drops the unfinished upload (never the published file) before anything else.
+        if (header.restart) await discardPartial(project, path);
+        const partial = header.restart ? undefined : await readPartial(project, path);
         const stored = partial?.storedBytes ?? 0n;
         if (header.offset !== stored) {
           throw new InferdError(
@@ -159,14 +184,8 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
             `upload offset ${header.offset} does not match the ${stored} bytes already stored for "${path}"; resume from ${stored}`,
           );
         }
+        assertSameDeclaration(path, stored, partial?.header, header);
         const previousTotal = partial?.header.totalSize;
-        if (stored > 0n && previousTotal !== undefined && header.totalSize !== undefined && BigInt(previousTotal) !== header.totalSize) {
-          throw new InferdError(
-            "failed-precondition",
-            `total_size ${header.totalSize} differs from the ${previousTotal} declared by the upload in progress of "${path}"; ` +
-              `resume with the same total_size, or DeleteFile and start again`,
-          );
-        }
         const totalSize = header.totalSize ?? (previousTotal !== undefined ? BigInt(previousTotal) : undefined);
         if (totalSize !== undefined && stored > totalSize) {
           throw new InferdError("invalid-argument", `total_size ${totalSize} is smaller than the ${stored} bytes already stored for "${path}"`);

@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(async () => f.close());
 
 const header = (project: string, path: string, extra: Partial<{ offset: bigint; totalSize: bigint; sha256: string }> = {}): UploadRequest => ({
-  content: { $case: "header", value: { project, path, offset: extra.offset ?? 0n, totalSize: extra.totalSize, sha256: extra.sha256 ?? "" } },
+  content: { $case: "header", value: { project, path, offset: extra.offset ?? 0n, totalSize: extra.totalSize, sha256: extra.sha256 ?? "", restart: false } },
 });
 const chunk = (text: string): UploadRequest => ({ content: { $case: "chunk", value: Buffer.from(text) } });
 

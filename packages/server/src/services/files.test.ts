@@ -105,7 +105,7 @@ describe("resumable uploads", () => {
   test("a cancelled upload keeps its bytes, unpublished; the resume completes a byte-identical file", async () => {
     await uploadBytes(f.client, { project: "r", path: "big.bin", chunks: [Buffer.from("old version")] });
     const call = f.client.upload(() => undefined);
-    call.write({ content: { $case: "header", value: { project: "r", path: "big.bin", offset: 0n, totalSize: 2_000_000n, sha256: sha(data) } } });
+    call.write({ content: { $case: "header", value: { project: "r", path: "big.bin", offset: 0n, totalSize: 2_000_000n, sha256: sha(data), restart: false } } });
     for (const chunk of chunks.slice(0, 7)) call.write({ content: { $case: "chunk", value: chunk } });
     // Wait until the server stored some bytes, then cancel mid-stream.
     let st = await getUploadStatus(f.client, { project: "r", path: "big.bin" });
@@ -161,6 +161,72 @@ describe("resumable uploads", () => {
   });
 });
 
+describe("replacing a stale partial upload (restart)", () => {
+  beforeEach(async () => (f = await start()));
+  const stale = randomBytes(1000);
+  const fresh = randomBytes(600);
+  const at = { project: "s", path: "doc.bin" };
+  /** Publishes "v1", then leaves 400 bytes of `stale` as an unfinished upload declaring its sha256. */
+  async function publishedWithStalePartial(): Promise<void> {
+    await uploadBytes(f.client, { ...at, chunks: [Buffer.from("v1")] });
+    await uploadBytes(f.client, { ...at, totalSize: 1000n, sha256: sha(stale), chunks: [stale.subarray(0, 400)] });
+  }
+
+  test("restart discards the partial; the published file stays until the new upload completes", async () => {
+    await publishedWithStalePartial();
+    const half = await uploadBytes(f.client, { ...at, restart: true, totalSize: 600n, sha256: sha(fresh), chunks: [fresh.subarray(0, 250)] });
+    expect(half).toMatchObject({ complete: false, storedBytes: 250n });
+    const between = await getUploadStatus(f.client, at);
+    expect(between).toMatchObject({ inProgress: true, storedBytes: 250n, totalSize: 600n, published: { size: 2n } });
+    expect((await downloadBytes(f.client, "inferd://s/doc.bin")).toString()).toBe("v1");
+    const done = await uploadBytes(f.client, { ...at, offset: 250n, totalSize: 600n, sha256: sha(fresh), chunks: [fresh.subarray(250)] });
+    expect(done).toMatchObject({ complete: true, storedBytes: 600n, sha256: sha(fresh) });
+    expect((await downloadBytes(f.client, "inferd://s/doc.bin")).equals(fresh)).toBe(true);
+    expect(await getUploadStatus(f.client, at)).toMatchObject({ inProgress: false, storedBytes: 0n });
+  });
+
+  test("restart with an offset other than 0 is INVALID_ARGUMENT and keeps the partial", async () => {
+    await publishedWithStalePartial();
+    await expect(uploadBytes(f.client, { ...at, restart: true, offset: 400n, chunks: [] })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+    });
+    expect(await getUploadStatus(f.client, at)).toMatchObject({ inProgress: true, storedBytes: 400n, totalSize: 1000n });
+  });
+
+  test("restart with nothing unfinished is a plain new upload", async () => {
+    const done = await uploadBytes(f.client, { ...at, restart: true, chunks: [fresh] });
+    expect(done).toMatchObject({ complete: true, storedBytes: 600n, sha256: sha(fresh) });
+  });
+
+  test("a resume declaring another sha256 or total_size is FAILED_PRECONDITION; the partial stays", async () => {
+    await publishedWithStalePartial();
+    const otherSha = uploadBytes(f.client, { ...at, offset: 400n, totalSize: 1000n, sha256: sha(fresh), chunks: [stale.subarray(400)] });
+    await expect(otherSha).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    const otherSize = uploadBytes(f.client, { ...at, offset: 400n, totalSize: 999n, chunks: [stale.subarray(400, 999)] });
+    await expect(otherSize).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect(await getUploadStatus(f.client, at)).toMatchObject({ inProgress: true, storedBytes: 400n, totalSize: 1000n });
+    // The same declaration (or none) resumes.
+    const done = await uploadBytes(f.client, { ...at, offset: 400n, totalSize: 1000n, sha256: sha(stale), chunks: [stale.subarray(400)] });
+    expect(done).toMatchObject({ complete: true, sha256: sha(stale) });
+  });
+
+  test("restart supersedes a live Upload of the path, which ends ABORTED", async () => {
+    let live!: ReturnType<FilesClient["upload"]>;
+    const liveEnded = new Promise<ServiceError | null>((resolve) => {
+      live = f.client.upload((error) => resolve(error));
+    });
+    live.write({ content: { $case: "header", value: { ...at, offset: 0n, totalSize: 1000n, sha256: sha(stale), restart: false } } });
+    live.write({ content: { $case: "chunk", value: stale.subarray(0, 300) } });
+    let st = await getUploadStatus(f.client, at);
+    while (st.storedBytes === 0n) st = await getUploadStatus(f.client, at);
+    const done = await uploadBytes(f.client, { ...at, restart: true, chunks: [fresh] });
+    expect(done).toMatchObject({ complete: true, storedBytes: 600n, sha256: sha(fresh) });
+    expect(await liveEnded).toMatchObject({ code: status.ABORTED });
+    live.end();
+    expect((await downloadBytes(f.client, "inferd://s/doc.bin")).equals(fresh)).toBe(true);
+  });
+});
+
 describe("quota", () => {
   beforeEach(async () => (f = await start({ quota: 1000 })));
 
@@ -177,6 +243,12 @@ describe("quota", () => {
     await deleteFile(f.client, { uri: "inferd://q/a" });
     await deleteFile(f.client, { uri: "inferd://q/b" }).catch(() => undefined);
     await uploadBytes(f.client, { project: "q", path: "b", chunks: [Buffer.alloc(900)] });
+  });
+
+  test("a restart gives back the discarded partial's bytes before counting the new ones", async () => {
+    await uploadBytes(f.client, { project: "q", path: "r", totalSize: 1000n, chunks: [Buffer.alloc(600)] });
+    const done = await uploadBytes(f.client, { project: "q", path: "r", restart: true, chunks: [Buffer.alloc(900)] });
+    expect(done).toMatchObject({ complete: true, storedBytes: 900n });
   });
 });
 

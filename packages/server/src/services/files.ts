@@ -70,13 +70,16 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
       const content = request.content;
       if (!session) {
         if (content?.$case !== "header") throw invalidArgument("the first Upload message must carry a header (project, path, offset)");
-        const { project, path, offset, totalSize } = content.value;
+        const { project, path, offset, totalSize, restart } = content.value;
         assertProjectPath(project, path);
         const sha256 = content.value.sha256.toLowerCase();
         if (sha256 !== "" && !SHA256_HEX.test(sha256)) throw invalidArgument("sha256 must be 64 hexadecimal characters, or empty");
+        if (restart && offset !== 0n) {
+          throw invalidArgument(`restart discards the unfinished upload, so offset must be 0, not ${offset}`);
+        }
         auth.authorizeProject(call.metadata, project);
         session = await fileStore.beginUpload(
-          { project, path, offset, ...(totalSize !== undefined ? { totalSize } : {}), ...(sha256 ? { sha256 } : {}) },
+          { project, path, offset, restart, ...(totalSize !== undefined ? { totalSize } : {}), ...(sha256 ? { sha256 } : {}) },
           { onSuperseded: fail },
         );
         if (done) await session.abort(); // the client went away while we were opening
