@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -16,6 +16,19 @@ export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest("hex");
+}
+
+/**
+ * A SHA-256 already fed with the first `bytes` bytes of a file: the state a resumed upload
+ * continues from, so its hash is complete at publish without reading the file again.
+ */
+export async function sha256OfPrefix(file: string, bytes: bigint): Promise<Hash> {
+  const hash = createHash("sha256");
+  if (bytes === 0n) return hash;
+  for await (const chunk of createReadStream(file, { start: 0, end: Number(bytes) - 1, highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+  }
+  return hash;
 }
 
 function matches(sidecar: Sidecar, stats: Stats): boolean {

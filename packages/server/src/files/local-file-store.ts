@@ -4,7 +4,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs
 import { join } from "node:path";
 import { InferdError } from "../errors";
 import { joinRelative, pathKey, prepareTarget, projectLayout, resolveExisting, type ProjectLayout } from "./disk-layout";
-import { checksumOf, recordChecksum, writeFileAtomic } from "./file-meta";
+import { checksumOf, recordChecksum, sha256OfPrefix, writeFileAtomic } from "./file-meta";
 import type { BeginUploadOptions, FilePage, FileStore, StoredFile, UploadRequestHeader, UploadStatus } from "./file-store";
 import { createKeyedMutex } from "./keyed-mutex";
 import { createQuotaTracker } from "./quota";
@@ -201,6 +201,9 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
           ...(sha256 !== undefined ? { sha256 } : {}),
         };
         await writeFileAtomic(files.header, JSON.stringify(saved));
+        // Hash the stored prefix once now; the session hashes every byte it appends, so the
+        // file's SHA-256 is known at publish without reading it back.
+        const hash = await sha256OfPrefix(files.part, stored);
         const handle = await open(files.part, "a");
         const session: DiskUploadSession = new DiskUploadSession(
           {
@@ -218,6 +221,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
             },
           },
           handle,
+          hash,
           stored,
           totalSize,
           sha256,

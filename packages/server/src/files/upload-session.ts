@@ -1,8 +1,9 @@
+import type { Hash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { lstat, rename, rm } from "node:fs/promises";
 import { InferdError } from "../errors";
 import { prepareTarget } from "./disk-layout";
-import { recordChecksum, sha256OfFile } from "./file-meta";
+import { recordChecksum } from "./file-meta";
 import type { UploadOutcome, UploadSession } from "./file-store";
 import type { QuotaTracker } from "./quota";
 
@@ -38,6 +39,8 @@ export class DiskUploadSession implements UploadSession {
   constructor(
     private readonly context: SessionContext,
     private readonly file: FileHandle,
+    /** SHA-256 of the `stored` bytes so far, fed as bytes are appended. */
+    private readonly hash: Hash,
     private stored: bigint,
     private readonly totalSize: bigint | undefined,
     private readonly sha256: string | undefined,
@@ -58,6 +61,9 @@ export class DiskUploadSession implements UploadSession {
         );
       }
       await this.context.quota.reserve(project, chunk.length, `uploading "${path}"`);
+      // Hashed while the write runs on the thread pool; if the write fails the session closes
+      // and a resume hashes what reached the disk again.
+      this.hash.update(chunk);
       try {
         let written = 0;
         while (written < chunk.length) {
@@ -133,7 +139,7 @@ export class DiskUploadSession implements UploadSession {
     const { context } = this;
     await this.file.sync();
     await this.close();
-    const actual = await sha256OfFile(context.partFile);
+    const actual = this.hash.digest("hex");
     if (this.sha256 !== undefined && actual !== this.sha256) {
       await rm(context.partFile, { force: true });
       await rm(context.headerFile, { force: true });
