@@ -48,8 +48,12 @@ export interface UploadOutcome {
 
 /** One Upload call's writer: appends chunks to the staged partial file. */
 export interface UploadSession {
-  /** Appends bytes; resolves once they are durably in the partial file. */
-  write(chunk: Uint8Array): Promise<UploadOutcome>;
+  /**
+   * Appends chunks, in order, in one write where possible; resolves once they are in the
+   * partial file (and the file is published, if they complete it). Chunks past the declared
+   * total size are refused (INVALID_ARGUMENT) after the ones that fit are stored.
+   */
+  write(chunks: readonly Uint8Array[]): Promise<UploadOutcome>;
   /** The client half-closed: publish if complete (or if no total size was declared). */
   finish(): Promise<UploadOutcome>;
   /** The call broke (cancel, disconnect, error): keep every byte written so far. */

@@ -22,6 +22,28 @@ export interface SessionContext {
   readonly onClosed: () => void;
 }
 
+/** Writes every byte of `chunks` (`bytes` in all), continuing after short writes. */
+async function writeFully(file: FileHandle, chunks: readonly Uint8Array[], bytes: number): Promise<void> {
+  let pending = chunks;
+  let left = bytes;
+  while (left > 0) {
+    const { bytesWritten } = await file.writev(pending as Uint8Array[]);
+    left -= bytesWritten;
+    if (left === 0) return;
+    // Short write (rare: signals, full disks report errors instead): drop what was written.
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const chunk of pending) {
+      if (skip >= chunk.length) skip -= chunk.length;
+      else {
+        rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
+        skip = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
 /**
  * One Upload call's writer over an append-only `.part` file. Operations run one at a time in
  * call order; the stored byte count is the part file's length, so a killed server resumes
@@ -49,36 +71,53 @@ export class DiskUploadSession implements UploadSession {
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
   }
 
-  write(chunk: Uint8Array): Promise<UploadOutcome> {
+  write(chunks: readonly Uint8Array[]): Promise<UploadOutcome> {
     return this.enqueue(async () => {
       this.assertOpen();
-      if (chunk.length === 0) return this.outcome(false);
-      const { project, path } = this.context;
-      if (this.totalSize !== undefined && this.stored + BigInt(chunk.length) > this.totalSize) {
+      const { path } = this.context;
+      // Whole chunks up to the declared size are stored (and may complete the file); a chunk
+      // that goes past it is refused.
+      let fit = chunks.length;
+      let bytes = 0;
+      if (this.totalSize !== undefined) {
+        const room = this.totalSize - this.stored;
+        for (fit = 0; fit < chunks.length && BigInt(bytes + (chunks[fit] as Uint8Array).length) <= room; fit++) {
+          bytes += (chunks[fit] as Uint8Array).length;
+        }
+      } else {
+        for (const chunk of chunks) bytes += chunk.length;
+      }
+      const outcome = bytes === 0 ? this.outcome(false) : await this.append(fit === chunks.length ? chunks : chunks.slice(0, fit), bytes);
+      const over = chunks[fit];
+      if (over !== undefined) {
         throw new InferdError(
           "invalid-argument",
-          `chunk of ${chunk.length} bytes at offset ${this.stored} goes past the declared total_size ${this.totalSize} of "${path}"`,
+          outcome.complete
+            ? `the file is already complete at ${outcome.storedBytes} bytes; extra data is not accepted`
+            : `chunk of ${over.length} bytes at offset ${this.stored} goes past the declared total_size ${this.totalSize} of "${path}"`,
         );
       }
-      await this.context.quota.reserve(project, chunk.length, `uploading "${path}"`);
-      // Hashed while the write runs on the thread pool; if the write fails the session closes
-      // and a resume hashes what reached the disk again.
-      this.hash.update(chunk);
-      try {
-        let written = 0;
-        while (written < chunk.length) {
-          const { bytesWritten } = await this.file.write(chunk, written, chunk.length - written);
-          written += bytesWritten;
-        }
-      } catch (error) {
-        this.context.quota.invalidate(project);
-        await this.close();
-        throw error;
-      }
-      this.stored += BigInt(chunk.length);
-      if (this.totalSize !== undefined && this.stored === this.totalSize) return this.publish();
-      return this.outcome(false);
+      return outcome;
     });
+  }
+
+  /** Appends `bytes` bytes (the sum of `chunks`) with one vectored write where the OS allows. */
+  private async append(chunks: readonly Uint8Array[], bytes: number): Promise<UploadOutcome> {
+    const { project, path } = this.context;
+    await this.context.quota.reserve(project, bytes, `uploading "${path}"`);
+    // Hashed here, on the event loop, while nothing else of this session runs; if the write
+    // fails the session closes and a resume hashes what reached the disk again.
+    for (const chunk of chunks) this.hash.update(chunk);
+    try {
+      await writeFully(this.file, chunks, bytes);
+    } catch (error) {
+      this.context.quota.invalidate(project);
+      await this.close();
+      throw error;
+    }
+    this.stored += BigInt(bytes);
+    if (this.totalSize !== undefined && this.stored === this.totalSize) return this.publish();
+    return this.outcome(false);
   }
 
   finish(): Promise<UploadOutcome> {

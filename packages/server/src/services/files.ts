@@ -40,12 +40,26 @@ function decodePageToken(token: string): string | undefined {
   return token;
 }
 
+/**
+ * Most chunk bytes an Upload call holds between receiving and writing them. Above it the call
+ * is paused (grpc-js then stops reading, the HTTP/2 window closes and the client waits);
+ * below half of it, it reads again. Keeps memory flat whatever the file size, while letting
+ * the disk write one batch as the next arrives.
+ */
+export const UPLOAD_BUFFER_BYTES = 8 * 1024 * 1024;
+
 function upload(context: ServiceContext, call: ServerReadableStream<UploadRequest, UploadResponse>, callback: sendUnaryData<UploadResponse>): void {
   const { fileStore, auth, metrics, logger } = context;
   let session: UploadSession | undefined;
   let last: UploadOutcome | undefined;
   let done = false;
   let queue: Promise<void> = Promise.resolve();
+  let headerSeen = false;
+  let opening = true;
+  let paused = false;
+  // Chunks received and not yet handed to the store, written together by one flush step.
+  let batch: Buffer[] = [];
+  let buffered = 0;
 
   const fail = (error: unknown): void => {
     if (done) return;
@@ -63,38 +77,72 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
       }
     });
   };
-
-  call.on("data", (request: UploadRequest) => {
-    call.pause();
-    step(async () => {
-      const content = request.content;
-      if (!session) {
-        if (content?.$case !== "header") throw invalidArgument("the first Upload message must carry a header (project, path, offset)");
-        const { project, path, offset, totalSize, restart } = content.value;
-        assertProjectPath(project, path);
-        const sha256 = content.value.sha256.toLowerCase();
-        if (sha256 !== "" && !SHA256_HEX.test(sha256)) throw invalidArgument("sha256 must be 64 hexadecimal characters, or empty");
-        if (restart && offset !== 0n) {
-          throw invalidArgument(`restart discards the unfinished upload, so offset must be 0, not ${offset}`);
-        }
-        auth.authorizeProject(call.metadata, project);
-        session = await fileStore.beginUpload(
-          { project, path, offset, restart, ...(totalSize !== undefined ? { totalSize } : {}), ...(sha256 ? { sha256 } : {}) },
-          { onSuperseded: fail },
-        );
-        if (done) await session.abort(); // the client went away while we were opening
-        return;
-      }
-      if (content?.$case !== "chunk") throw invalidArgument("only the first Upload message may carry a header; send data chunks after it");
+  /** Pauses the call while the header is being handled or too many bytes wait; resumes after. */
+  const flow = (): void => {
+    if (done) return;
+    const hold = opening || buffered >= UPLOAD_BUFFER_BYTES || (paused && buffered > UPLOAD_BUFFER_BYTES / 2);
+    if (hold !== paused) {
+      paused = hold;
+      if (hold) call.pause();
+      else call.resume();
+    }
+  };
+  const flush = async (): Promise<void> => {
+    const chunks = batch;
+    batch = [];
+    let bytes = 0;
+    for (const chunk of chunks) bytes += chunk.length;
+    try {
+      if (!session) return; // unreachable: a failed header ends the call before any flush
       if (last?.complete) {
         throw invalidArgument(`the file is already complete at ${last.storedBytes} bytes; extra data is not accepted`);
       }
-      last = await session.write(content.value);
-      metrics.addUploadedBytes(content.value.length);
-    });
-    void queue.then(() => {
-      if (!done) call.resume();
-    });
+      last = await session.write(chunks);
+      metrics.addUploadedBytes(bytes);
+    } finally {
+      buffered -= bytes;
+      flow();
+    }
+  };
+
+  call.on("data", (request: UploadRequest) => {
+    if (done) return;
+    const content = request.content;
+    if (!headerSeen) {
+      headerSeen = true;
+      flow();
+      step(async () => {
+        try {
+          if (content?.$case !== "header") throw invalidArgument("the first Upload message must carry a header (project, path, offset)");
+          const { project, path, offset, totalSize, restart } = content.value;
+          assertProjectPath(project, path);
+          const sha256 = content.value.sha256.toLowerCase();
+          if (sha256 !== "" && !SHA256_HEX.test(sha256)) throw invalidArgument("sha256 must be 64 hexadecimal characters, or empty");
+          if (restart && offset !== 0n) {
+            throw invalidArgument(`restart discards the unfinished upload, so offset must be 0, not ${offset}`);
+          }
+          auth.authorizeProject(call.metadata, project);
+          session = await fileStore.beginUpload(
+            { project, path, offset, restart, ...(totalSize !== undefined ? { totalSize } : {}), ...(sha256 ? { sha256 } : {}) },
+            { onSuperseded: fail },
+          );
+          if (done) await session.abort(); // the client went away while we were opening
+        } finally {
+          opening = false;
+          flow();
+        }
+      });
+      return;
+    }
+    if (content?.$case !== "chunk") {
+      step(() => Promise.reject(invalidArgument("only the first Upload message may carry a header; send data chunks after it")));
+      return;
+    }
+    if (content.value.length === 0) return;
+    batch.push(content.value);
+    buffered += content.value.length;
+    if (batch.length === 1) step(flush);
+    flow();
   });
   call.on("end", () => {
     step(async () => {
