@@ -207,6 +207,7 @@ test("metrics: off by default; on --metrics-port it serves per-RPC counts by cod
   expect(text).toMatch(/inferd_grpc_requests_total\{service="inferd\.v1\.Diagnostics",method="Ping",code="OK"\} 1/);
   expect(text).toMatch(/inferd_grpc_requests_total\{service="inferd\.v1\.Files",method="DeleteFile",code="INVALID_ARGUMENT"\} 1/);
   expect(text).toContain("inferd_grpc_request_duration_seconds_bucket");
+  expect(text).toMatch(/inferd_grpc_request_duration_seconds_count\{service="inferd\.v1\.Diagnostics",method="Ping"\} 1\n/);
   expect(text).toContain("inferd_grpc_in_flight_calls");
   expect(text).toContain("inferd_files_uploaded_bytes_total");
   expect(text).toContain("process_cpu_user_seconds_total");

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Server, ServerCredentials, type ChannelOptions, type ServerInterceptor } from "@grpc/grpc-js";
-import { createAuthInterceptor } from "./auth/interceptor";
+import { Server, ServerCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import { createAuthCheck } from "./auth/interceptor";
 import { createAuthorizer, type Authorizer } from "./auth/authorizer";
 import { createTokenTable, type TokenGrant } from "./auth/token-table";
 import {
@@ -19,6 +19,7 @@ import { createLocalFileStore } from "./files/local-file-store";
 import { createServerHealth, OVERALL } from "./health/health";
 import { addReflection } from "./health/reflection";
 import { createCallGate } from "./lifecycle/call-gate";
+import { createCallInterceptor, type CallCheck, type CallObserver } from "./lifecycle/call-interceptor";
 import { silentLogger, type Logger } from "./logger";
 import { serveMetrics, type MetricsEndpoint } from "./metrics/http";
 import { createServerMetrics, noMetrics } from "./metrics/metrics";
@@ -173,14 +174,13 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const context: ServiceContext = { logger, dataDir, modelsDir, maxMessageBytes, fileStore, auth, metrics, inference: options.inference ?? {} };
   const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
 
-  // Interceptors run base-first: metrics sees every status, the gate counts and refuses
-  // during shutdown, auth runs last, right before the handler.
+  // One interceptor for all of it (see createCallInterceptor): metrics and the gate see every
+  // call's status, refusals included; the gate refuses during shutdown before auth runs.
   const gate = createCallGate();
-  const interceptors: ServerInterceptor[] = [
-    ...(metrics.interceptor ? [metrics.interceptor] : []),
-    ...gate.interceptors,
-    createAuthInterceptor(auth),
-  ];
+  const authCheck = createAuthCheck(auth);
+  const observers: CallObserver[] = metrics.observer ? [metrics.observer, gate.observer] : [gate.observer];
+  const checks: CallCheck[] = authCheck ? [gate.check, authCheck] : [gate.check];
+  const interceptors = [createCallInterceptor({ observers, checks })];
   const server = new Server({ ...channelOptions(maxMessageBytes, options.keepalive), interceptors });
   const raiseConnectionWindows = raiseReceiveWindows(server);
   const health = createServerHealth(modules.map((module) => module.name));

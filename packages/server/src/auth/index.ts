@@ -3,5 +3,5 @@ export { ALL_PROJECTS, createTokenTable } from "./token-table";
 export type { Principal, TokenGrant, TokenTable } from "./token-table";
 export { ANONYMOUS, bearerToken, createAuthorizer } from "./authorizer";
 export type { Authorizer } from "./authorizer";
-export { createAuthInterceptor, isPublicMethod, PUBLIC_SERVICE_PREFIXES } from "./interceptor";
+export { createAuthCheck, createAuthInterceptor, isPublicMethod, PUBLIC_SERVICE_PREFIXES } from "./interceptor";
 export { loadTokensFile, parseTokensFile, TokensFileError } from "./tokens-file";

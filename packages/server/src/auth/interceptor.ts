@@ -1,5 +1,6 @@
-import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
+import type { ServerInterceptor } from "@grpc/grpc-js";
 import { toServiceError } from "../errors";
+import { createCallInterceptor, type CallCheck } from "../lifecycle/call-interceptor";
 import type { Authorizer } from "./authorizer";
 
 /** Services callable without a token: health checks and reflection (load balancers, tools). */
@@ -15,28 +16,27 @@ export function isPublicMethod(path: string): boolean {
 }
 
 /**
- * A grpc-js server interceptor that answers UNAUTHENTICATED before the handler runs when a
- * call to a non-public method lacks an accepted bearer token. Project-level checks happen
- * in the handlers (see Authorizer.authorizeProject), which know the project a request names.
+ * The auth check of the server's call interceptor: refuses with UNAUTHENTICATED, before the
+ * handler runs, a call to a non-public method that lacks an accepted bearer token.
+ * Project-level checks happen in the handlers (see Authorizer.authorizeProject), which know the
+ * project a request names. Undefined when auth is off.
  */
-export function createAuthInterceptor(authorizer: Authorizer): ServerInterceptor {
-  return (method, call) => {
-    if (!authorizer.enabled || isPublicMethod(method.path)) return new ServerInterceptingCall(call);
-    return new ServerInterceptingCall(call, {
-      start(next) {
-        next({
-          onReceiveMetadata(metadata, forward) {
-            try {
-              authorizer.authenticate(metadata);
-            } catch (error) {
-              const { code, details } = toServiceError(error);
-              call.sendStatus({ code, details });
-              return;
-            }
-            forward(metadata);
-          },
-        });
-      },
-    });
+export function createAuthCheck(authorizer: Authorizer): CallCheck | undefined {
+  if (!authorizer.enabled) return undefined;
+  return (path, metadata) => {
+    if (isPublicMethod(path)) return undefined;
+    try {
+      authorizer.authenticate(metadata);
+      return undefined;
+    } catch (error) {
+      const { code, details } = toServiceError(error);
+      return { code, details };
+    }
   };
+}
+
+/** The auth check alone as a grpc-js server interceptor (for servers without inferd's wiring). */
+export function createAuthInterceptor(authorizer: Authorizer): ServerInterceptor {
+  const check = createAuthCheck(authorizer);
+  return createCallInterceptor({ checks: check ? [check] : [] });
 }

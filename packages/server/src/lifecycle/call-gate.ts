@@ -1,6 +1,6 @@
-import { ServerInterceptingCall, status, type ServerInterceptor } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import { isPublicMethod } from "../auth/interceptor";
-import { createObservingInterceptor } from "./observe-calls";
+import type { CallCheck, CallObserver } from "./call-interceptor";
 
 /**
  * Counts in-flight calls and, once draining starts, refuses new ones with UNAVAILABLE.
@@ -8,8 +8,10 @@ import { createObservingInterceptor } from "./observe-calls";
  * load balancers can watch the server turn NOT_SERVING.
  */
 export interface CallGate {
-  /** Put these interceptors on the server, in this order. */
-  readonly interceptors: readonly ServerInterceptor[];
+  /** Counts calls in flight (give it to the server's call interceptor). */
+  readonly observer: CallObserver;
+  /** Refuses new calls once draining (give it to the call interceptor, before auth). */
+  readonly check: CallCheck;
   readonly inFlight: number;
   /** From now on, new non-public calls are refused with UNAVAILABLE. */
   beginDrain(): void;
@@ -30,30 +32,24 @@ export function createCallGate(): CallGate {
     for (const wake of waiters) wake();
   };
 
-  const refuse: ServerInterceptor = (method, call) => {
-    if (!draining || isPublicMethod(method.path)) return new ServerInterceptingCall(call);
-    return new ServerInterceptingCall(call, {
-      start(next) {
-        next({
-          onReceiveMetadata() {
-            call.sendStatus({ code: status.UNAVAILABLE, details: "the server is shutting down; retry on another instance" });
-          },
-        });
-      },
-    });
+  const refusal = { code: status.UNAVAILABLE, details: "the server is shutting down; retry on another instance" };
+  const check: CallCheck = (path) => (draining && !isPublicMethod(path) ? refusal : undefined);
+
+  // One shared end function: counting needs no per-call state.
+  const release = (): void => {
+    inFlight--;
+    settle();
+  };
+  const ignore = (): void => undefined;
+  const observer: CallObserver = (path) => {
+    if (isPublicMethod(path)) return ignore;
+    inFlight++;
+    return release;
   };
 
-  const count = createObservingInterceptor((path) => {
-    if (isPublicMethod(path)) return () => undefined;
-    inFlight++;
-    return () => {
-      inFlight--;
-      settle();
-    };
-  });
-
   return {
-    interceptors: [count, refuse],
+    observer,
+    check,
     get inFlight() {
       return inFlight;
     },

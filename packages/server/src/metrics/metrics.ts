@@ -1,13 +1,13 @@
-import { status, type ServerInterceptor } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { createObservingInterceptor } from "../lifecycle/observe-calls";
+import type { CallObserver } from "../lifecycle/call-interceptor";
 
 /** The server's Prometheus metrics; {@link noMetrics} when `--metrics-port` is not given. */
 export interface ServerMetrics {
   /** The registry to expose, or undefined when metrics are off. */
   readonly registry: Registry | undefined;
   /** Counts calls by method and status code, latency and in-flight calls; undefined when off. */
-  readonly interceptor: ServerInterceptor | undefined;
+  readonly observer: CallObserver | undefined;
   /** Adds bytes received by Files.Upload (and other inbound file data). */
   addUploadedBytes(bytes: number): void;
   /** Adds bytes sent by Files.Download. */
@@ -17,7 +17,7 @@ export interface ServerMetrics {
 /** Metrics off: every hook is a no-op, so services call them unconditionally. */
 export const noMetrics: ServerMetrics = {
   registry: undefined,
-  interceptor: undefined,
+  observer: undefined,
   addUploadedBytes: () => undefined,
   addDownloadedBytes: () => undefined,
 };
@@ -32,8 +32,8 @@ function splitPath(path: string): { service: string; method: string } {
 interface MethodSeries {
   readonly labels: { readonly service: string; readonly method: string };
   inFlight: number;
-  /** Completed calls by status code name. */
-  readonly codes: Map<string, number>;
+  /** Completed calls by status code (index = code). */
+  readonly codes: number[];
 }
 
 /** Latency buckets in seconds, from sub-millisecond unary calls to minute-long streams. */
@@ -55,7 +55,7 @@ export function createServerMetrics(): ServerMetrics {
   const seriesOf = (path: string): MethodSeries => {
     let series = methods.get(path);
     if (!series) {
-      series = { labels: splitPath(path), inFlight: 0, codes: new Map() };
+      series = { labels: splitPath(path), inFlight: 0, codes: [] };
       methods.set(path, series);
     }
     return series;
@@ -68,7 +68,7 @@ export function createServerMetrics(): ServerMetrics {
     collect() {
       this.reset();
       for (const { labels, codes } of methods.values()) {
-        for (const [code, count] of codes) this.inc({ ...labels, code }, count);
+        codes.forEach((count, code) => this.inc({ ...labels, code: status[code] ?? String(code) }, count));
       }
     },
   });
@@ -99,21 +99,20 @@ export function createServerMetrics(): ServerMetrics {
     registers: [registry],
   });
 
-  const interceptor = createObservingInterceptor((path) => {
+  const observer: CallObserver = (path) => {
     const series = seriesOf(path);
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     series.inFlight++;
     return (code) => {
       series.inFlight--;
-      latency.observe(series.labels, Number(process.hrtime.bigint() - started) / 1e9);
-      const name = status[code] ?? String(code);
-      series.codes.set(name, (series.codes.get(name) ?? 0) + 1);
+      latency.observe(series.labels, (performance.now() - started) / 1000);
+      series.codes[code] = (series.codes[code] ?? 0) + 1;
     };
-  });
+  };
 
   return {
     registry,
-    interceptor,
+    observer,
     addUploadedBytes: (bytes) => uploaded.inc(bytes),
     addDownloadedBytes: (bytes) => downloaded.inc(bytes),
   };
