@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { FilesClient, FilesService } from "@inferd/grpc-types/v1";
+import { FilesClient } from "@inferd/grpc-types/v1";
 import { createTestServer, type TestServer } from "@inferd/test-harness";
 import { createAuthInterceptor } from "../auth/interceptor";
 import { createAuthorizer } from "../auth/authorizer";
@@ -13,6 +13,7 @@ import { noMetrics } from "../metrics/metrics";
 import type { ServiceContext } from "../service-module";
 import { createTempDir, deleteFile, downloadBytes, getUploadStatus, listFiles, uploadBytes } from "../__tests__/files-fixture";
 import { createFilesService } from "./files";
+import { FilesServiceDefinition } from "./files-upload-codec";
 
 const sha = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
@@ -38,7 +39,7 @@ async function start(options: { quota?: number; tokens?: { token: string; projec
     metrics: noMetrics,
   };
   const server = await createTestServer({
-    services: [[FilesService, createFilesService(context) as never]],
+    services: [[FilesServiceDefinition, createFilesService(context) as never]],
     interceptors: [createAuthInterceptor(auth)],
   });
   return {

@@ -1,6 +1,5 @@
 import type { Metadata, sendUnaryData, ServerReadableStream, ServerWritableStream } from "@grpc/grpc-js";
 import {
-  FilesService,
   type DownloadRequest,
   type DownloadResponse,
   type FileInfo,
@@ -14,6 +13,7 @@ import { parseFileUri } from "../files/uri";
 import { assertProject, assertProjectPath, validatePath, validatePrefix } from "../files/validate";
 import type { Logger } from "../logger";
 import type { ServiceContext, ServiceModule } from "../service-module";
+import { FilesServiceDefinition } from "./files-upload-codec";
 
 /** Default and largest ListFiles page. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -259,7 +259,7 @@ export function createFilesService(context: ServiceContext): FilesServer {
 export function createFilesModule(context: ServiceContext): ServiceModule {
   return {
     name: "inferd.v1.Files",
-    definition: FilesService,
+    definition: FilesServiceDefinition,
     implementation: createFilesService(context) as never,
     stop: () => context.fileStore.close(),
   };
