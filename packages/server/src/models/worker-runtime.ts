@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker } from "node:worker_threads";
 import type { FloatTensor, ModelLoader, ModelSession, TensorSignature } from "./runtime";
 
 /**
@@ -10,8 +10,9 @@ import type { FloatTensor, ModelLoader, ModelSession, TensorSignature } from "./
  * text, so it runs the same from dist/ and under jest (which cannot load a .ts worker file).
  */
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
+const { workerData } = require("node:worker_threads");
 const ort = require(workerData.ortPath);
+const port = workerData.port;
 let session;
 const signature = (m) => m.isTensor
   ? { name: m.name, dataType: m.type, shape: m.shape.map((d) => (typeof d === "number" && d >= 0 ? d : -1)) }
@@ -23,28 +24,31 @@ function toFloat32(name, tensor) {
   if (ArrayBuffer.isView(data) && typeof data[0] !== "bigint" && !(data instanceof DataView)) return Float32Array.from(data);
   throw new Error("output \\"" + name + "\\" is " + tensor.type + "; inferd reads float and integer outputs");
 }
-parentPort.on("message", async (message) => {
+port.on("message", async (message) => {
   try {
     if (message.type === "load") {
       session = await ort.InferenceSession.create(message.path, message.options);
-      parentPort.postMessage({ id: message.id, ok: true, inputs: session.inputMetadata.map(signature), outputs: session.outputMetadata.map(signature) });
+      port.postMessage({ id: message.id, ok: true, inputs: session.inputMetadata.map(signature), outputs: session.outputMetadata.map(signature) });
     } else if (message.type === "run") {
       const feeds = { [message.input]: new ort.Tensor("float32", message.data, message.dims) };
       const results = await session.run(feeds, message.outputs);
       const outputs = [];
+      const transfer = [];
       for (const name of message.outputs) {
         const tensor = results[name];
         if (!tensor) throw new Error("the model produced no output \\"" + name + "\\"");
-        outputs.push({ name, data: toFloat32(name, tensor), dims: tensor.dims.map(Number) });
+        const data = toFloat32(name, tensor);
+        outputs.push({ name, data, dims: tensor.dims.map(Number) });
+        transfer.push(data.buffer);
       }
-      parentPort.postMessage({ id: message.id, ok: true, outputs }, outputs.map((o) => o.data.buffer));
+      port.postMessage({ id: message.id, ok: true, outputs }, transfer);
     } else if (message.type === "release") {
       if (session) await session.release();
       session = undefined;
-      parentPort.postMessage({ id: message.id, ok: true });
+      port.postMessage({ id: message.id, ok: true });
     }
   } catch (error) {
-    parentPort.postMessage({ id: message.id, ok: false, message: error instanceof Error ? error.message : String(error) });
+    port.postMessage({ id: message.id, ok: false, message: error instanceof Error ? error.message : String(error) });
   }
 });
 `;
@@ -59,7 +63,15 @@ interface Reply {
 
 /** Loads each model into onnxruntime-node inside its own worker thread (see above for why). */
 export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath: require.resolve("onnxruntime-node") } });
+  // Requests and replies go over a MessageChannel of their own rather than the worker's
+  // parentPort (a shorter path through Node's messaging; the worker object keeps only the
+  // error and exit events).
+  const { port1: port, port2 } = new MessageChannel();
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { ortPath: require.resolve("onnxruntime-node"), port: port2 },
+    transferList: [port2],
+  });
   const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let dead: Error | undefined;
@@ -68,7 +80,7 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
   };
-  worker.on("message", (reply: Reply) => {
+  port.on("message", (reply: Reply) => {
     const waiter = pending.get(reply.id);
     pending.delete(reply.id);
     if (!waiter) return;
@@ -76,14 +88,17 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
     else waiter.reject(new Error(reply.message ?? "onnxruntime failed"));
   });
   worker.on("error", (error) => failAll(new Error(`the model's worker thread failed: ${error.message}`)));
-  worker.on("exit", (code) => failAll(new Error(`the model's worker thread exited (code ${code})`)));
+  worker.on("exit", (code) => {
+    failAll(new Error(`the model's worker thread exited (code ${code})`));
+    port.close();
+  });
 
-  const call = (message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> => {
+  /** Sends `message` (which carries its `id`) and resolves with the worker's reply. */
+  const call = (message: { id: number; type: string; [field: string]: unknown }, transfer: ArrayBuffer[] = []): Promise<Reply> => {
     if (dead) return Promise.reject(dead);
-    const id = nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ ...message, id }, transfer);
+      pending.set(message.id, { resolve, reject });
+      port.postMessage(message, transfer);
     });
   };
 
@@ -95,8 +110,9 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
   };
   let loaded: Reply;
   try {
-    loaded = await call({ type: "load", path: modelPath, options: sessionOptions });
+    loaded = await call({ id: nextId++, type: "load", path: modelPath, options: sessionOptions });
   } catch (error) {
+    port.close();
     await worker.terminate();
     throw error;
   }
@@ -106,13 +122,14 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
     async run(inputName: string, input: FloatTensor, outputNames: readonly string[]) {
       // Copy unless the tensor owns its whole buffer: transferring detaches the buffer.
       const data = input.data.byteOffset === 0 && input.data.byteLength === input.data.buffer.byteLength ? input.data : input.data.slice();
-      const reply = await call({ type: "run", input: inputName, data, dims: [...input.dims], outputs: [...outputNames] }, [data.buffer as ArrayBuffer]);
+      const reply = await call({ id: nextId++, type: "run", input: inputName, data, dims: input.dims, outputs: outputNames }, [data.buffer as ArrayBuffer]);
       const outputs = new Map<string, FloatTensor>();
       for (const o of reply.outputs as { name: string; data: Float32Array; dims: number[] }[]) outputs.set(o.name, { data: o.data, dims: o.dims });
       return outputs;
     },
     async release() {
-      if (!dead) await call({ type: "release" }).catch(() => undefined);
+      if (!dead) await call({ id: nextId++, type: "release" }).catch(() => undefined);
+      port.close();
       await worker.terminate();
     },
   } satisfies ModelSession;
