@@ -1,4 +1,5 @@
 import * as ort from "onnxruntime-node";
+import { NO_SPINNING } from "./worker-runtime";
 
 /** A float32 tensor: row-major data and its dimensions. */
 export interface FloatTensor {
@@ -60,6 +61,7 @@ export const loadOnnxModel: ModelLoader = async (modelPath, options) => {
   const session = await ort.InferenceSession.create(modelPath, {
     executionProviders: ["cpu"],
     graphOptimizationLevel: "all",
+    extra: NO_SPINNING,
     ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
     ...(options.interOpThreads > 0 ? { interOpNumThreads: options.interOpThreads } : {}),
   });

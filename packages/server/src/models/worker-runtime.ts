@@ -53,6 +53,14 @@ port.on("message", async (message) => {
 });
 `;
 
+/**
+ * onnxruntime's intra-op pool threads spin-wait for work between runs by default. On a small
+ * machine that spin competes with gRPC, sharp and the other models for the same cores:
+ * `pnpm bench infer-throughput` (PP-OCRv4, 2 cores) measured 4-5.5 images/s and ~210 ms CPU per
+ * image with spinning, 11-14 images/s and ~125 ms without, served and in-process alike.
+ */
+export const NO_SPINNING = { session: { intra_op: { allow_spinning: "0" } } } as const;
+
 interface Reply {
   id: number;
   ok: boolean;
@@ -105,6 +113,7 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
   const sessionOptions = {
     executionProviders: ["cpu"],
     graphOptimizationLevel: "all",
+    extra: NO_SPINNING,
     ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
     ...(options.interOpThreads > 0 ? { interOpNumThreads: options.interOpThreads } : {}),
   };
