@@ -154,7 +154,13 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
   });
   const broken = (): void => {
     if (done) return;
-    done = true; // the client is gone: keep every byte written, answer nothing
+    done = true; // the client is gone: keep every byte received, answer nothing
+    if (session && batch.length > 0) {
+      // Chunks received but not yet written are stored too (the pending flush step will not
+      // run now); queued on the session before the abort below, so they land before it closes.
+      void session.write(batch).catch(() => undefined);
+      batch = [];
+    }
     void session?.abort(); // marks the session closing now, so GetUploadStatus waits for it
     void queue.then(() => session?.abort());
   };
