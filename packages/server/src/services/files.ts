@@ -55,7 +55,6 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
   let done = false;
   let queue: Promise<void> = Promise.resolve();
   let headerSeen = false;
-  let opening = true;
   let paused = false;
   // Chunks received and not yet handed to the store, written together by one flush step.
   let batch: Buffer[] = [];
@@ -77,10 +76,10 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
       }
     });
   };
-  /** Pauses the call while the header is being handled or too many bytes wait; resumes after. */
+  /** Pauses the call while too many bytes wait to be written; resumes below half of that. */
   const flow = (): void => {
     if (done) return;
-    const hold = opening || buffered >= UPLOAD_BUFFER_BYTES || (paused && buffered > UPLOAD_BUFFER_BYTES / 2);
+    const hold = buffered >= UPLOAD_BUFFER_BYTES || (paused && buffered > UPLOAD_BUFFER_BYTES / 2);
     if (hold !== paused) {
       paused = hold;
       if (hold) call.pause();
@@ -110,27 +109,22 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
     const content = request.content;
     if (!headerSeen) {
       headerSeen = true;
-      flow();
+      // Chunks that arrive while the upload opens wait in the batch (same bound), so a call
+      // broken meanwhile still stores them.
       step(async () => {
-        try {
-          if (content?.$case !== "header") throw invalidArgument("the first Upload message must carry a header (project, path, offset)");
-          const { project, path, offset, totalSize, restart } = content.value;
-          assertProjectPath(project, path);
-          const sha256 = content.value.sha256.toLowerCase();
-          if (sha256 !== "" && !SHA256_HEX.test(sha256)) throw invalidArgument("sha256 must be 64 hexadecimal characters, or empty");
-          if (restart && offset !== 0n) {
-            throw invalidArgument(`restart discards the unfinished upload, so offset must be 0, not ${offset}`);
-          }
-          auth.authorizeProject(call.metadata, project);
-          session = await fileStore.beginUpload(
-            { project, path, offset, restart, ...(totalSize !== undefined ? { totalSize } : {}), ...(sha256 ? { sha256 } : {}) },
-            { onSuperseded: fail },
-          );
-          if (done) await session.abort(); // the client went away while we were opening
-        } finally {
-          opening = false;
-          flow();
+        if (content?.$case !== "header") throw invalidArgument("the first Upload message must carry a header (project, path, offset)");
+        const { project, path, offset, totalSize, restart } = content.value;
+        assertProjectPath(project, path);
+        const sha256 = content.value.sha256.toLowerCase();
+        if (sha256 !== "" && !SHA256_HEX.test(sha256)) throw invalidArgument("sha256 must be 64 hexadecimal characters, or empty");
+        if (restart && offset !== 0n) {
+          throw invalidArgument(`restart discards the unfinished upload, so offset must be 0, not ${offset}`);
         }
+        auth.authorizeProject(call.metadata, project);
+        session = await fileStore.beginUpload(
+          { project, path, offset, restart, ...(totalSize !== undefined ? { totalSize } : {}), ...(sha256 ? { sha256 } : {}) },
+          { onSuperseded: fail },
+        );
       });
       return;
     }
@@ -152,17 +146,18 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
       callback(null, { uri: outcome.uri, storedBytes: outcome.storedBytes, complete: outcome.complete, sha256: outcome.sha256 ?? "" });
     });
   });
+  /** Stores the chunks received but not yet written, then closes the session (bytes kept). */
+  const keepAndClose = (opened: UploadSession): void => {
+    if (batch.length > 0) void opened.write(batch).catch(() => undefined);
+    batch = [];
+    void opened.abort(); // queued after that write; marks the session closing for GetUploadStatus
+  };
   const broken = (): void => {
     if (done) return;
     done = true; // the client is gone: keep every byte received, answer nothing
-    if (session && batch.length > 0) {
-      // Chunks received but not yet written are stored too (the pending flush step will not
-      // run now); queued on the session before the abort below, so they land before it closes.
-      void session.write(batch).catch(() => undefined);
-      batch = [];
-    }
-    void session?.abort(); // marks the session closing now, so GetUploadStatus waits for it
-    void queue.then(() => session?.abort());
+    if (session) keepAndClose(session);
+    // Still opening: the header step ends first, then what arrived meanwhile is stored.
+    void queue.then(() => session && keepAndClose(session));
   };
   call.on("cancelled", broken);
   call.on("error", broken);
