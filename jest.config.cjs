@@ -17,4 +17,5 @@ module.exports = {
   modulePathIgnorePatterns: ["<rootDir>/packages/[^/]+/dist/.*\\.test\\."],
   testTimeout: 30000,
   maxWorkers: 2,
+  reporters: ["default", "<rootDir>/tools/jest-summary-reporter.cjs"],
 };
