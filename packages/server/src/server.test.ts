@@ -206,7 +206,10 @@ test("metrics: off by default; on --metrics-port it serves per-RPC counts by cod
   const text = await (await fetch(`http://${f.server.metricsAddress}/metrics`)).text();
   expect(text).toMatch(/inferd_grpc_requests_total\{service="inferd\.v1\.Diagnostics",method="Ping",code="OK"\} 1/);
   expect(text).toMatch(/inferd_grpc_requests_total\{service="inferd\.v1\.Files",method="DeleteFile",code="INVALID_ARGUMENT"\} 1/);
-  expect(text).toContain("inferd_grpc_request_duration_seconds_bucket");
+  expect(text).toContain("# TYPE inferd_grpc_request_duration_seconds histogram\n");
+  expect(text).toMatch(/inferd_grpc_request_duration_seconds_bucket\{le="60",service="inferd\.v1\.Diagnostics",method="Ping"\} 1\n/);
+  expect(text).toMatch(/inferd_grpc_request_duration_seconds_bucket\{le="\+Inf",service="inferd\.v1\.Diagnostics",method="Ping"\} 1\n/);
+  expect(text).toMatch(/inferd_grpc_request_duration_seconds_sum\{service="inferd\.v1\.Diagnostics",method="Ping"\} 0\.\d+\n/);
   expect(text).toMatch(/inferd_grpc_request_duration_seconds_count\{service="inferd\.v1\.Diagnostics",method="Ping"\} 1\n/);
   expect(text).toContain("inferd_grpc_in_flight_calls");
   expect(text).toContain("inferd_files_uploaded_bytes_total");

@@ -1,6 +1,7 @@
 import { status } from "@grpc/grpc-js";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { CallObserver } from "../lifecycle/call-interceptor";
+import { createLatencyCounts, createMethodLatencyHistogram, observeLatency, type LatencyCounts } from "./latency-histogram";
 
 /** The server's Prometheus metrics; {@link noMetrics} when `--metrics-port` is not given. */
 export interface ServerMetrics {
@@ -34,6 +35,8 @@ interface MethodSeries {
   inFlight: number;
   /** Completed calls by status code (index = code). */
   readonly codes: number[];
+  /** Durations of completed calls, in LATENCY_BUCKETS. */
+  readonly latency: LatencyCounts;
 }
 
 /** Latency buckets in seconds, from sub-millisecond unary calls to minute-long streams. */
@@ -46,16 +49,15 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  // Per-call bookkeeping is plain JS on a cached per-method record; the request counter and
-  // in-flight gauge read it when scraped. The unary benchmark's CPU profile showed prom-client's
-  // per-call label validation and hashing (plus a label object per call) as the second largest
-  // cost inferd added to a Ping; only the histogram, which needs prom-client's buckets, still
-  // observes per call, with a label object made once per method.
+  // Per-call bookkeeping is plain JS on a cached per-method record; the request counter, the
+  // latency histogram and the in-flight gauge read it when scraped. The unary benchmark's CPU
+  // profile showed prom-client's per-call label validation and hashing as the second largest
+  // cost inferd added to a Ping.
   const methods = new Map<string, MethodSeries>();
   const seriesOf = (path: string): MethodSeries => {
     let series = methods.get(path);
     if (!series) {
-      series = { labels: splitPath(path), inFlight: 0, codes: [] };
+      series = { labels: splitPath(path), inFlight: 0, codes: [], latency: createLatencyCounts(LATENCY_BUCKETS) };
       methods.set(path, series);
     }
     return series;
@@ -72,12 +74,12 @@ export function createServerMetrics(): ServerMetrics {
       }
     },
   });
-  const latency = new Histogram({
+  createMethodLatencyHistogram({
     name: "inferd_grpc_request_duration_seconds",
     help: "gRPC call duration from start to status, by service and method.",
-    labelNames: ["service", "method"] as const,
     buckets: LATENCY_BUCKETS,
-    registers: [registry],
+    registry,
+    series: () => methods.values(),
   });
   new Gauge({
     name: "inferd_grpc_in_flight_calls",
@@ -105,7 +107,7 @@ export function createServerMetrics(): ServerMetrics {
     series.inFlight++;
     return (code) => {
       series.inFlight--;
-      latency.observe(series.labels, (performance.now() - started) / 1000);
+      observeLatency(series.latency, LATENCY_BUCKETS, (performance.now() - started) / 1000);
       series.codes[code] = (series.codes[code] ?? 0) + 1;
     };
   };
