@@ -70,6 +70,7 @@ async function main(): Promise<number> {
   const errors: { scenario: string; message: string }[] = [];
   for (const scenario of scenarios) {
     const workDir = mkdtempSync(join(tmpdir(), `inferd-bench-${scenario.name}-`));
+    let keep = false;
     try {
       const result = await scenario.run(contextFor(args, workDir));
       figures.push(...result.figures);
@@ -77,9 +78,11 @@ async function main(): Promise<number> {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       errors.push({ scenario: scenario.name, message });
-      process.stderr.write(`\n${scenario.name}: FAILED: ${message}\n`);
+      // The servers' logs explain most failures: keep them.
+      keep = true;
+      process.stderr.write(`\n${scenario.name}: FAILED: ${message}\n  server logs kept in ${workDir}\n`);
     } finally {
-      rmSync(workDir, { recursive: true, force: true });
+      if (!keep) rmSync(workDir, { recursive: true, force: true });
     }
   }
   const elapsedS = (performance.now() - started) / 1000;
