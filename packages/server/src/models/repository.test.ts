@@ -34,6 +34,23 @@ test("failures are reported per model and per version without stopping the other
   await repository.close();
 });
 
+test("load failures reach clients without server filesystem paths", async () => {
+  await writeModel(dir, "garbage", config, Buffer.from("not an onnx model"));
+  await writeModel(dir, "missing-file", config, classifierModel());
+  await rm(join(dir, "missing-file", "1", "model.onnx"));
+  const repository = createModelRepository({ dir });
+  await repository.load();
+  const messages = repository.list().flatMap((m) => m.versions.map((v) => v.message));
+  expect(messages).toHaveLength(2);
+  for (const message of messages) {
+    expect(message).not.toBe("");
+    expect(message).not.toContain(dir);
+  }
+  expect(messages).toEqual(expect.arrayContaining([expect.stringContaining("garbage/1/model.onnx")]));
+  expect(() => repository.resolve("garbage", "")).toThrow(expect.objectContaining({ kind: "unavailable", message: expect.not.stringContaining(dir) }));
+  await repository.close();
+});
+
 test("a models dir that does not exist fails the load with its path", async () => {
   await expect(createModelRepository({ dir: join(dir, "missing") }).load()).rejects.toThrow(join(dir, "missing"));
 });

@@ -89,6 +89,18 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * A load failure as clients see it (ListModels, Infer's UNAVAILABLE): every occurrence of the
+ * model file's absolute path, and of the models dir, is replaced by a name relative to the
+ * repository, because onnxruntime's own messages ("Load model from /srv/... failed") would
+ * otherwise hand server filesystem paths to clients. The log keeps the full message.
+ */
+function clientMessage(message: string, replacements: ReadonlyArray<readonly [string, string]>): string {
+  let redacted = message;
+  for (const [from, to] of replacements) if (from !== "") redacted = redacted.split(from).join(to);
+  return redacted;
+}
+
 async function readConfig(modelDir: string): Promise<ModelConfig> {
   let text: string;
   try {
@@ -173,6 +185,12 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
     }
   }
 
+  /** How clients see a version's model file: relative to the repository, or package/file. */
+  function displayPath(entry: ModelEntry, version: string): string {
+    const source = entry.config?.versions[version];
+    return source ? `${source.package}/${source.file}` : `${entry.name}/${version}/model.onnx`;
+  }
+
   function modelPath(entry: ModelEntry, version: string): string {
     const source = entry.config?.versions[version];
     if (!source) return join(options.dir, entry.name, version, "model.onnx");
@@ -183,8 +201,9 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
 
   async function loadVersion(entry: ModelEntry, config: ModelConfig, v: VersionEntry): Promise<void> {
     const started = Date.now();
+    let path = "";
     try {
-      const path = modelPath(entry, v.version);
+      path = modelPath(entry, v.version);
       if (!existsSync(path)) throw new Error(`${path} does not exist`);
       const session = await loader(path, runtime);
       try {
@@ -196,8 +215,10 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
       Object.assign(v, { state: "ready", session, modelPath: path });
       logger.info({ model: entry.name, version: v.version, path, ms: Date.now() - started }, "model loaded");
     } catch (error) {
-      Object.assign(v, { state: "failed", message: errorMessage(error) });
-      logger.error({ model: entry.name, version: v.version, error: errorMessage(error) }, "model failed to load");
+      const message = errorMessage(error);
+      const shown = displayPath(entry, v.version);
+      Object.assign(v, { state: "failed", message: clientMessage(message, [[path, shown], [options.dir, "<models-dir>"]]) });
+      logger.error({ model: entry.name, version: v.version, path, error: message }, "model failed to load");
     }
   }
 
