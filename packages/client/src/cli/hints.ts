@@ -2,15 +2,19 @@ import { status } from "@grpc/grpc-js";
 
 /**
  * One line of advice per gRPC status code, printed under a failed call's error. `address` is
- * the server inferctl dialled.
+ * the server inferctl dialled; `unreachable` tells an UNAVAILABLE that nothing answered apart
+ * from one the server sent itself (a model not loaded, a server shutting down).
  */
-export function hintFor(code: status, address: string): string {
+export function hintFor(code: status, address: string, unreachable = true): string {
   switch (code) {
     case status.UNAUTHENTICATED:
       return "set INFERD_TOKEN or --token";
     case status.PERMISSION_DENIED:
       return "the token is valid but not allowed to do this; use a token with access";
     case status.UNAVAILABLE:
+      if (!unreachable) {
+        return "the server answered but cannot serve this now (a model loading or failed to load, or a server shutting down); `inferctl models` shows model states";
+      }
       return `is the server running at ${address}? start it with \`pnpm start\`, or point --address / INFERD_ADDRESS at it`;
     case status.DEADLINE_EXCEEDED:
       return "the server did not answer in time; retry, or allow longer with --timeout";

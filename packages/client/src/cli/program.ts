@@ -49,7 +49,7 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
 /** Prints a failed call: code name, details and a one-line hint; with --json also on stdout. */
 function reportCallError(error: InferdClientError, io: CliIo, address: string, json: boolean): void {
   const message = error.unreachable ? `${error.codeName}: ${error.message}` : error.message;
-  io.stderr.write(`inferctl: ${message}\nhint: ${hintFor(error.code, address)}\n`);
+  io.stderr.write(`inferctl: ${message}\nhint: ${hintFor(error.code, address, error.unreachable)}\n`);
   if (json) {
     io.stdout.write(
       `${toJson({ error: { code: error.code, codeName: error.codeName, details: error.details, unreachable: error.unreachable } })}\n`,
