@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { waitForServing } from "../health";
-import { freePort, startServerProcess, type ServerProcess } from "./server-process";
+import { startServerProcess, type ServerProcess } from "./server-process";
 
 /** A running bare grpc-js Diagnostics server (the unary baseline). */
 export interface RunningBare {
@@ -10,14 +10,13 @@ export interface RunningBare {
 
 /** Starts child/bare-server.js in its own process, with the probe, and waits until it serves. */
 export async function startBareServer(workDir: string): Promise<RunningBare> {
-  const port = await freePort();
   const child = startServerProcess({
     label: "bare grpc-js",
     script: join(__dirname, "bare-server.js"),
-    args: [String(port)],
+    args: ["0"],
     logFile: join(workDir, "bare.log"),
   });
-  const address = `127.0.0.1:${port}`;
+  const address = await child.listening;
   await waitForServing(address, 20_000);
   return { process: child, address };
 }

@@ -1,7 +1,7 @@
 /**
  * The unary baseline: a bare grpc-js server answering Diagnostics.Ping with the same message
  * inferd sends (same generated codec, same fields), and nothing else — no auth, no logging,
- * no metrics, no interceptors. Run by the bench as `node bare-server.js <port>`.
+ * no metrics, no interceptors. Run by the bench as `node bare-server.js 0`; prints the address it bound.
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { DiagnosticsService, type DiagnosticsServer } from "@inferd/grpc-types/v1";
@@ -21,10 +21,11 @@ const diagnostics: Pick<DiagnosticsServer, "ping"> = {
 };
 server.addService(DiagnosticsService, diagnostics);
 server.addService(healthService, { check: (_call: unknown, callback: (e: null, s: number) => void) => callback(null, SERVING) });
-server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error) => {
+server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
   if (error) {
     console.error(`bare server: ${error.message}`);
     process.exit(1);
   }
+  console.log(`bare server listening on 127.0.0.1:${bound}`);
 });
 process.once("SIGTERM", () => server.tryShutdown(() => process.exit(0)));

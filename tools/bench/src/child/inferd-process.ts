@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { waitForServing } from "../health";
-import { freePort, startServerProcess, type ServerProcess } from "./server-process";
+import { startServerProcess, type ServerProcess } from "./server-process";
 
 /** The built `inferd` binary, exactly what `pnpm start` runs. */
 export const inferdBinary = join(dirname(require.resolve("@inferd/server/package.json")), "dist", "bin", "inferd.js");
@@ -36,17 +36,16 @@ export interface RunningInferd {
  * token, info-level structured logs (to a file), metrics on; resolves once health says SERVING.
  */
 export async function startInferd(options: InferdOptions): Promise<RunningInferd> {
-  const port = await freePort();
   const dataDir = join(options.workDir, "inferd-data");
   mkdirSync(dataDir, { recursive: true });
-  const args = ["--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, "--token", options.token, "--log-level", "info"];
+  const args = ["--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--token", options.token, "--log-level", "info"];
   if (options.modelsDir) args.push("--models-dir", options.modelsDir);
-  if (options.metrics) args.push("--metrics-port", String(await freePort()));
+  if (options.metrics) args.push("--metrics-port", "0");
   args.push(...(options.extraArgs ?? []));
   const spawnedAt = performance.now();
   const child = startServerProcess({ label: "inferd", script: inferdBinary, args, logFile: join(options.workDir, "inferd.log") });
-  const address = `127.0.0.1:${port}`;
   try {
+    const address = await child.listening;
     const servingAt = await waitForServing(address, options.timeoutMs ?? 60_000);
     return { process: child, address, spawnedAt, servingAt };
   } catch (error) {

@@ -1,6 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
-import { createServer } from "node:net";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { ProbeCommand, ProbeReply } from "./probe-protocol";
 
@@ -16,6 +15,13 @@ export interface ServerSpec {
   readonly logFile: string;
 }
 
+/**
+ * What a server prints on stdout once it is bound: inferd's "inferd listening on HOST:PORT",
+ * and the same words from the bench's own baseline servers. Servers bind port 0 and announce
+ * the port they got, so two benchmarks on one machine can never race for a port.
+ */
+const LISTENING = /listening on (\S+)/;
+
 /** CPU time of a process, in microseconds. */
 export interface CpuTime {
   readonly userUs: number;
@@ -26,6 +32,8 @@ export interface CpuTime {
 export interface ServerProcess {
   readonly label: string;
   readonly pid: number;
+  /** The "host:port" the server announced on stdout; rejects if it exits first. */
+  readonly listening: Promise<string>;
   /** The process's CPU time so far and its RSS now. */
   usage(): Promise<ProbeReply>;
   /** Starts sampling RSS every intervalMs. */
@@ -52,18 +60,6 @@ export function profilingExecArgv(): string[] {
   return profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -80,9 +76,25 @@ export function startServerProcess(spec: ServerSpec): ServerProcess {
   const child = fork(spec.script, [...spec.args], {
     execArgv: ["--require", probePath, ...profilingExecArgv()],
     env: spec.env ?? process.env,
-    stdio: ["ignore", log, log, "ipc"],
+    stdio: ["ignore", "pipe", log, "ipc"],
   });
-  closeSync(log);
+  // stdout goes to the log like stderr, after the first line that announces the address.
+  const listening = new Promise<string>((resolve, reject) => {
+    let pending: string | undefined = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      writeSync(log, chunk);
+      if (pending === undefined) return;
+      pending += chunk.toString("utf8");
+      const match = LISTENING.exec(pending);
+      if (match?.[1]) {
+        pending = undefined;
+        resolve(match[1]);
+      }
+    });
+    child.stdout?.once("close", () => closeSync(log));
+    child.once("exit", (code, signal) => reject(new Error(`${spec.label} exited before listening (code ${code}, signal ${signal}); see ${spec.logFile}`)));
+  });
+  listening.catch(() => undefined); // callers that never ask are told through their requests
   let nextId = 1;
   const pending = new Map<number, { resolve: (reply: ProbeReply) => void; reject: (error: Error) => void }>();
   child.on("message", (reply: ProbeReply) => {
@@ -114,6 +126,7 @@ export function startServerProcess(spec: ServerSpec): ServerProcess {
   return {
     label: spec.label,
     pid: child.pid ?? -1,
+    listening,
     usage: () => request({ op: "usage" }),
     startPeakRss: async (intervalMs) => {
       await request({ op: "peak-start", intervalMs });

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Scenario } from "../context";
 import { startInferd } from "../child/inferd-process";
-import { freePort, startServerProcess } from "../child/server-process";
+import { startServerProcess } from "../child/server-process";
 import { pairedFigure } from "../figures";
 import { defaultModelFile } from "../fixtures/default-model";
 import { waitForServing } from "../health";
@@ -21,16 +21,15 @@ export const startupScenario: Scenario = {
     const modelFile = defaultModelFile();
     let round = 0;
     const bare = async (): Promise<number> => {
-      const port = await freePort();
       const spawnedAt = performance.now();
       const child = startServerProcess({
         label: "bare model server",
         script: join(__dirname, "..", "child", "model-server.js"),
-        args: [String(port), modelFile],
+        args: ["0", modelFile],
         logFile: join(context.workDir, "model-server.log"),
       });
       try {
-        return (await waitForServing(`127.0.0.1:${port}`, 60_000)) - spawnedAt;
+        return (await waitForServing(await child.listening, 60_000)) - spawnedAt;
       } finally {
         await child.stop();
       }
