@@ -91,7 +91,8 @@ export interface InferdClient {
   close(): void;
 }
 
-function inferParameters(options: InferOptions): InferParameters {
+/** The proto InferParameters for {@link InferOptions} (unset options take the model's defaults). */
+export function inferParameters(options: InferOptions): InferParameters {
   return {
     returnMask: options.returnMask ?? false,
     ...(options.threshold === undefined ? {} : { confidenceThreshold: options.threshold }),

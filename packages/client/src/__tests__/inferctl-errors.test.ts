@@ -58,6 +58,7 @@ describe("usage errors exit 2 without dialling", () => {
     ["a missing required option", ["ls"]],
     ["a missing argument", ["download"]],
     ["a threshold out of range", ["infer", "a.png", "--model", "m", "--threshold", "2"]],
+    ["an IoU out of range for run", ["run", "inferd://p/a.png", "--project", "p", "--model", "m", "--iou", "2"]],
     ["a non-numeric timeout", ["--timeout", "soon", "ping"]],
     ["a malformed URI", ["rm", "demo/a.png"]],
     ["--as with several files", ["upload", "a", "b", "--project", "p", "--as", "x.png"]],

@@ -103,6 +103,15 @@ test("infer with an unknown model exits 1 with NOT_FOUND", async () => {
   expect(run.stderr).toContain("hint: check the name");
 });
 
+test("run takes infer's model options, and they reach the job's parameters", async () => {
+  const run = await cli("--json", "run", "-p", "demo", "-m", MODEL, "images/a.png", "--threshold", "0.5", "--iou", "0.4", "--max-results", "1");
+  expect(run.code).toBe(0);
+  const updates = ndjson(run.stdout);
+  expect(updates.at(-1)).toMatchObject({ stage: "DONE", summary: { imagesSucceeded: 1 } });
+  // Without --max-results the same image gives 2 or more results (see the test below).
+  expect(updates.filter((update) => update.resultUri !== "").map((update) => update.resultCount)).toEqual([1]);
+});
+
 test("run streams progress to DONE: NDJSON with --json, a line per image otherwise", async () => {
   const json = await cli("--json", "run", "--project", "demo", "--model", MODEL, "images/a.png", "inferd://demo/images/b.png");
   expect(json.code).toBe(0);

@@ -4,7 +4,8 @@ import { ModelState, Task, type InferResponse, type ModelInfo } from "@inferd/gr
 import { isFileUri } from "../../uri";
 import type { ContextFactory } from "../context";
 import { formatDuration, formatTable } from "../format";
-import { parseFraction, parsePositiveInt, requireFileUri } from "../parse";
+import { addModelOptions, toInferOptions, type ModelOptionValues } from "../model-options";
+import { requireFileUri } from "../parse";
 
 /** The short name of an enum value ("TEXT_DETECTION"), or "UNSPECIFIED". */
 function enumName(names: Record<number, string>, value: number): string {
@@ -86,32 +87,23 @@ function registerModels(program: Command, contextFor: ContextFactory): void {
 }
 
 function registerInfer(program: Command, contextFor: ContextFactory): void {
-  program
-    .command("infer")
-    .description("run one image through a model and print the results")
-    .argument("<image>", "a local image file (PNG, JPEG, WebP) or a stored one, inferd://<project>/<path>")
-    .requiredOption("-m, --model <model>", "the model's name (see `inferctl models`)")
-    .option("--model-version <version>", "the model version (default: the newest ready one)")
-    .option("--threshold <0-1>", "minimum confidence of a result (default: the model's)", parseFraction)
-    .option("--max-results <n>", "return at most n results", parsePositiveInt)
-    .option("--iou <0-1>", "non-maximum suppression IoU threshold (detection models)", parseFraction)
+  addModelOptions(
+    program
+      .command("infer")
+      .description("run one image through a model and print the results")
+      .argument("<image>", "a local image file (PNG, JPEG, WebP) or a stored one, inferd://<project>/<path>"),
+    "return at most n results",
+  )
     .option("--mask <file.png>", "write the mask PNG there (text detection, segmentation)")
     .action(
       async (
         image: string,
-        options: { model: string; modelVersion?: string; threshold?: number; maxResults?: number; iou?: number; mask?: string },
+        options: ModelOptionValues & { mask?: string },
         command: Command,
       ) => {
         if (isFileUri(image)) requireFileUri(command, image);
         const context = contextFor(command);
-        const response = await context.client().infer(image, {
-          model: options.model,
-          returnMask: options.mask !== undefined,
-          ...(options.modelVersion === undefined ? {} : { version: options.modelVersion }),
-          ...(options.threshold === undefined ? {} : { threshold: options.threshold }),
-          ...(options.maxResults === undefined ? {} : { maxResults: options.maxResults }),
-          ...(options.iou === undefined ? {} : { iouThreshold: options.iou }),
-        });
+        const response = await context.client().infer(image, toInferOptions(options, options.mask !== undefined));
         let maskPath: string | undefined;
         if (options.mask !== undefined && response.maskPng.byteLength > 0) {
           await writeFile(options.mask, response.maskPng);

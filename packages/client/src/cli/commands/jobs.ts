@@ -6,7 +6,9 @@ import type { CommandContext, ContextFactory } from "../context";
 import { CliExit, EXIT } from "../exit";
 import { formatDuration } from "../format";
 import { onInterrupt } from "../interrupt";
-import { parseFraction, parsePositiveInt, requireFileUri } from "../parse";
+import { inferParameters } from "../../client";
+import { addModelOptions, toInferOptions, type ModelOptionValues } from "../model-options";
+import { requireFileUri } from "../parse";
 
 /** The short name of a stage ("DONE"). */
 function stageName(stage: JobStage): string {
@@ -81,21 +83,20 @@ function reportEnd(context: CommandContext, last: JobUpdate): void {
 }
 
 function registerRun(program: Command, contextFor: ContextFactory): void {
-  program
-    .command("run")
-    .description("run a model over stored images as a job and follow its progress (Ctrl-C detaches)")
-    .argument("<images...>", 'stored images: inferd://<project>/<path>, or paths in the project such as "images/a.png"')
-    .requiredOption("-p, --project <project>", "the project the images are in; results are written there")
-    .requiredOption("-m, --model <model>", "the model's name (see `inferctl models`)")
-    .option("--model-version <version>", "the model version (default: the newest ready one)")
-    .option("--threshold <0-1>", "minimum confidence of a result (default: the model's)", parseFraction)
-    .option("--max-results <n>", "keep at most n results per image", parsePositiveInt)
+  addModelOptions(
+    program
+      .command("run")
+      .description("run a model over stored images as a job and follow its progress (Ctrl-C detaches)")
+      .argument("<images...>", 'stored images: inferd://<project>/<path>, or paths in the project such as "images/a.png"')
+      .requiredOption("-p, --project <project>", "the project the images are in; results are written there"),
+    "keep at most n results per image",
+  )
     .option("--mask", "store a mask PNG per image (text detection, segmentation)", false)
     .option("--detach", "print the job id and return at once instead of following the job", false)
     .action(
       async (
         images: string[],
-        options: { project: string; model: string; modelVersion?: string; threshold?: number; maxResults?: number; mask: boolean; detach: boolean },
+        options: ModelOptionValues & { project: string; mask: boolean; detach: boolean },
         command: Command,
       ) => {
         const imageUris = images.map((image) => (isFileUri(image) ? (requireFileUri(command, image), image) : formatFileUri(options.project, image)));
@@ -105,11 +106,7 @@ function registerRun(program: Command, contextFor: ContextFactory): void {
           model: options.model,
           version: options.modelVersion ?? "",
           imageUris,
-          parameters: {
-            returnMask: options.mask,
-            ...(options.threshold === undefined ? {} : { confidenceThreshold: options.threshold }),
-            ...(options.maxResults === undefined ? {} : { maxResults: options.maxResults }),
-          },
+          parameters: inferParameters(toInferOptions(options, options.mask)),
         });
         if (options.detach) {
           const jobId = await stream.jobId;
