@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Metadata, ServerWritableStream } from "@grpc/grpc-js";
+import type { Metadata } from "@grpc/grpc-js";
 import {
   InferenceService,
   ModelState,
@@ -8,25 +8,19 @@ import {
   type InferRequest,
   type InferResponse,
   type ModelInfo,
-  type RunRequest,
-  type JobUpdate,
 } from "@inferd/grpc-types/v1";
 import { InferdError, invalidArgument, toServiceError } from "../errors";
 import { parseFileUri } from "../files/uri";
-import { assertProject } from "../files/validate";
 import { createInferencePipeline, type InferencePipeline } from "../inference/pipeline";
 import type { InferenceOptions } from "../inference/options";
 import { resolveParameters } from "../inference/parameters";
 import { createJobJournal } from "../jobs/journal";
-import { isTerminal } from "../jobs/job";
 import { createJobManager, type JobManager } from "../jobs/job-manager";
 import type { ModelStatus } from "../models/repository";
 import { createModelRepository, type ModelRepository } from "../models/repository";
 import type { TaskName } from "../models/config";
 import type { ServiceContext, ServiceModule } from "../service-module";
-
-/** Most images one Run may name. */
-export const MAX_RUN_IMAGES = 10_000;
+import { createJobHandlers } from "./jobs-handlers";
 
 const TASK_ENUM: Readonly<Record<TaskName, Task>> = {
   "text-detection": Task.TEXT_DETECTION,
@@ -56,21 +50,6 @@ function requireModelName(model: string): void {
   if (model === "") throw invalidArgument("model is empty; name a model from ListModels");
 }
 
-/** Writes job updates to a stream until the job ends or the client goes away. */
-function streamJob(jobs: JobManager, jobId: string, call: ServerWritableStream<unknown, { update?: JobUpdate }>): void {
-  let ended = false;
-  const detach = jobs.watch(jobId, (update) => {
-    if (ended || call.cancelled) return;
-    call.write({ update });
-    if (isTerminal(update.stage)) {
-      ended = true; // the job drops its listeners once it ends
-      call.end();
-    }
-  });
-  // A client that goes away detaches its listener; the job itself goes on.
-  call.on("cancelled", detach);
-}
-
 /** What {@link createInferenceService} works with. */
 export interface InferenceServiceDeps {
   readonly context: ServiceContext;
@@ -83,11 +62,6 @@ export interface InferenceServiceDeps {
 
 /** The Inference service's handlers. */
 export function createInferenceService({ context, repository, pipeline, jobs, jobsReady }: InferenceServiceDeps): InferenceServer {
-  // Before the journal is replayed a job id could be wrongly NOT_FOUND: ask clients to retry.
-  function requireJobs(): void {
-    if (!jobsReady()) throw new InferdError("unavailable", "the server is still loading models and jobs; retry when health reports SERVING");
-  }
-
   async function readImage(metadata: Metadata, request: InferRequest): Promise<Uint8Array> {
     const image = request.image;
     if (!image) throw invalidArgument("no image: set image_data (PNG, JPEG or WebP bytes) or image_uri");
@@ -120,41 +94,6 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
     };
   }
 
-  async function run(call: ServerWritableStream<RunRequest, unknown>): Promise<string> {
-    requireJobs();
-    const request = call.request;
-    assertProject(request.project);
-    context.auth.authorizeProject(call.metadata, request.project);
-    requireModelName(request.model);
-    const model = repository.resolve(request.model, request.version);
-    const parameters = resolveParameters(request.parameters, model.config);
-    const count = request.imageUris.length;
-    if (count === 0 || count > MAX_RUN_IMAGES) {
-      throw invalidArgument(`image_uris has ${count} entries; give 1 to ${MAX_RUN_IMAGES} (split larger sets into several jobs)`);
-    }
-    request.imageUris.forEach((uri, index) => {
-      let project: string;
-      try {
-        project = parseFileUri(uri).project;
-      } catch (error) {
-        throw invalidArgument(`image_uris[${index}]: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (project !== request.project) {
-        throw invalidArgument(`image_uris[${index}] is in project "${project}", not "${request.project}"; a job's images must all be in its project`);
-      }
-    });
-    const job = await jobs.submit({ project: request.project, model: model.name, version: model.version, imageUris: [...request.imageUris], parameters });
-    return job.spec.id;
-  }
-
-  function authorizedJob(metadata: Metadata, jobId: string): string {
-    requireJobs();
-    if (jobId === "") throw invalidArgument("job_id is empty; use the id from the first Run update");
-    const job = jobs.get(jobId);
-    context.auth.authorizeProject(metadata, job.spec.project);
-    return jobId;
-  }
-
   return {
     listModels(_call, callback) {
       callback(null, { models: repository.list().map(modelInfo) });
@@ -166,30 +105,7 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
         (error: unknown) => callback(toServiceError(error)),
       );
     },
-
-    run(call) {
-      run(call).then(
-        (jobId) => streamJob(jobs, jobId, call),
-        (error: unknown) => call.emit("error", toServiceError(error)),
-      );
-    },
-
-    watchJob(call) {
-      try {
-        streamJob(jobs, authorizedJob(call.metadata, call.request.jobId), call);
-      } catch (error) {
-        call.emit("error", toServiceError(error));
-      }
-    },
-
-    cancelJob(call, callback) {
-      Promise.resolve()
-        .then(() => jobs.cancel(authorizedJob(call.metadata, call.request.jobId)))
-        .then(
-          (stage) => callback(null, { stage }),
-          (error: unknown) => callback(toServiceError(error)),
-        );
-    },
+    ...createJobHandlers({ context, repository, jobs, jobsReady }),
   };
 }
 
