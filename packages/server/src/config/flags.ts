@@ -68,6 +68,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "model-threads": { env: "INFERD_MODEL_THREADS", type: "string", help: "onnxruntime threads per model; 0 = all cores (default 0)" },
   "job-workers": { env: "INFERD_JOB_WORKERS", type: "string", help: "Run jobs processed at the same time (default 1)" },
   "job-queue-size": { env: "INFERD_JOB_QUEUE_SIZE", type: "string", help: "Run jobs that may wait for a worker (default 100)" },
+  "job-retention": {
+    env: "INFERD_JOB_RETENTION",
+    type: "string",
+    help: "forget finished jobs (and their journals) this long after they end, e.g. 7d, 12h, 30m; 0 = never (default 7d)",
+  },
   "log-level": { env: "INFERD_LOG_LEVEL", type: "string", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
   help: { env: "", type: "boolean", help: "print this help" },
   version: { env: "", type: "boolean", help: "print the version" },
@@ -86,6 +91,18 @@ function integer(name: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text.trim())) throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}; got "${text}"`);
   const value = Number(text.trim());
   if (value < min || value > max) throw new ConfigError(`--${name} must be from ${min} to ${max}; got ${value}`);
+  return value;
+}
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as "7d", "12h", "30m" or "45s" (or "0"), in ms. */
+function duration(name: string, text: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  const value = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] || "s"] ?? 1000) : NaN;
+  if (!match || (value !== 0 && match[2] === "") || !Number.isSafeInteger(value) || value > 3650 * 86_400_000) {
+    throw new ConfigError(`--${name} must be a duration such as 7d, 12h, 30m or 45s (at most 3650d), or 0; got "${text}"`);
+  }
   return value;
 }
 
@@ -174,6 +191,8 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const modelThreads = optionalInt("model-threads", 0, 1024);
   const jobWorkers = optionalInt("job-workers", 1, 64);
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
+  const jobRetentionText = text("job-retention");
+  const jobRetentionMs = jobRetentionText === undefined ? undefined : duration("job-retention", jobRetentionText);
   const dataDir = text("data-dir");
   const modelsDir = text("models-dir");
 
@@ -199,6 +218,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
         ...(modelThreads !== undefined ? { modelThreads } : {}),
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),
         ...(jobQueueSize !== undefined ? { jobQueueSize } : {}),
+        ...(jobRetentionMs !== undefined ? { jobRetentionMs } : {}),
       },
     },
   };

@@ -6,6 +6,8 @@ export interface InferenceOptions {
   readonly jobWorkers?: number;
   /** Jobs that may wait for a worker; Run beyond it is RESOURCE_EXHAUSTED. Default 100. */
   readonly jobQueueSize?: number;
+  /** Finished jobs and their journals are dropped this long after they ended, in ms; 0 keeps them. Default 7 days. */
+  readonly jobRetentionMs?: number;
   /** Largest decoded image, in pixels. Default 64 million. */
   readonly maxImagePixels?: number;
 }

@@ -7,7 +7,7 @@ import type { Logger } from "../logger";
 import type { ModelRepository, ResolvedModel } from "../models/repository";
 import type { Job } from "./job";
 import type { ImageOutcome, JobJournal } from "./journal";
-import { resultPaths } from "./result-paths";
+import { jobResultPaths, type ResultPaths } from "./result-paths";
 
 /** What running a job needs. */
 export interface JobRunnerDeps {
@@ -22,6 +22,18 @@ export interface JobRunnerDeps {
 
 /** Why runJob returned: the job ended, or the server is stopping (resume after restart). */
 export type RunEnd = "ended" | "interrupted";
+
+/** Each image's result paths (see {@link jobResultPaths}); a URI that does not parse fails on its own turn. */
+function resultPathsOf(job: Job): ResultPaths[] {
+  const imagePaths = job.spec.imageUris.map((uri) => {
+    try {
+      return parseFileUri(uri).path;
+    } catch {
+      return uri;
+    }
+  });
+  return jobResultPaths(job.spec.id, imagePaths);
+}
 
 function reason(error: unknown): string {
   return error instanceof InferdError ? error.message : "internal error; the server log has the details";
@@ -72,6 +84,7 @@ export async function runJob(job: Job, deps: JobRunnerDeps, stopping: () => bool
     await deps.journal.append(spec.id, { type: "started", at: job.startedAt.toISOString() });
   }
 
+  const allPaths = resultPathsOf(job);
   for (let index = job.firstUnfinished(); index !== undefined; index = job.firstUnfinished(index + 1)) {
     if (job.cancelRequested) return end("cancelled", `cancelled after ${job.finishedCount} of ${spec.imageUris.length} images`);
     if (stopping()) return "interrupted";
@@ -95,7 +108,7 @@ export async function runJob(job: Job, deps: JobRunnerDeps, stopping: () => bool
         job.publish(job.update(JobStage.INFER, { ...image, progress: job.progress(1 / 3) }));
       });
       stage = JobStage.POSTPROCESS;
-      const paths = resultPaths(spec.id, path);
+      const paths = allPaths[index] as ResultPaths;
       let maskUri = "";
       try {
         if (result.maskPng) maskUri = (await deps.store.writeFile(spec.project, paths.mask, result.maskPng)).uri;

@@ -24,12 +24,20 @@ export class Job {
   readonly images = new Map<number, ImageOutcome>();
   cancelRequested = false;
   startedAt: Date | undefined;
-  private endedAt: Date | undefined;
+  private endedAtTime: Date | undefined;
   private latest: JobUpdate;
   private readonly listeners = new Set<JobListener>();
+  private markEnded!: (stage: JobStage) => void;
+  /** Resolves with the terminal stage once the job has ended (DONE, FAILED or CANCELLED). */
+  readonly ended: Promise<JobStage> = new Promise((resolve) => (this.markEnded = resolve));
 
   constructor(readonly spec: JobSpec) {
     this.latest = this.update(JobStage.QUEUED, {});
+  }
+
+  /** When the job ended; undefined while it is queued or running. */
+  get endedAt(): Date | undefined {
+    return this.endedAtTime;
   }
 
   /** The latest update: what WatchJob sends first. */
@@ -55,7 +63,7 @@ export class Job {
   summary(): JobSummary {
     let failed = 0;
     for (const outcome of this.images.values()) if (!outcome.ok) failed++;
-    const end = this.endedAt ?? new Date();
+    const end = this.endedAtTime ?? new Date();
     return {
       imagesTotal: this.spec.imageUris.length,
       imagesSucceeded: this.images.size - failed,
@@ -93,18 +101,22 @@ export class Job {
   publish(update: JobUpdate): void {
     if (isTerminal(this.latest.stage)) return; // an ended job never changes again
     if (isTerminal(update.stage)) {
-      this.endedAt = update.time ?? new Date();
+      this.endedAtTime = update.time ?? new Date();
       update = { ...update, summary: this.summary() };
     }
     this.latest = update;
     for (const listener of [...this.listeners]) listener(update);
-    if (isTerminal(update.stage)) this.listeners.clear();
+    if (isTerminal(update.stage)) {
+      this.listeners.clear();
+      this.markEnded(update.stage);
+    }
   }
 
   /** Marks the job ended as the journal recorded it (replay); publishes nothing. */
   restoreEnd(stage: EndStage, message: string, at: Date): void {
-    this.endedAt = at;
+    this.endedAtTime = at;
     this.latest = this.update(endStage(stage), { message, progress: stage === "done" ? 100 : this.progress(), time: at });
+    this.markEnded(this.latest.stage);
   }
 
   /**

@@ -5,11 +5,11 @@
  * from source on our machines (slow, and a native build in every install). A job's history is
  * naturally append-only (created, each image finished, ended), each append is one small write
  * plus fdatasync, a crash can at worst tear the last line (detected and ignored on replay),
- * and one file per job means no compaction: removing a job is removing its file. Replay reads
+ * and one file per job means no compaction: removing a job (job retention) is removing its file. Replay reads
  * every file once at start-up; that is the only time files are read.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskParameters } from "../tasks/types";
 
@@ -39,6 +39,8 @@ export type JournalEntry =
   | { readonly type: "created"; readonly spec: JobSpec }
   | { readonly type: "started"; readonly at: string }
   | { readonly type: "image"; readonly index: number; readonly outcome: ImageOutcome }
+  /** CancelJob was asked while a worker had the job: a restart must not resume it. */
+  | { readonly type: "cancel"; readonly at: string }
   | { readonly type: "ended"; readonly stage: EndStage; readonly message: string; readonly at: string };
 
 /** A job rebuilt from its journal. */
@@ -47,6 +49,8 @@ export interface ReplayedJob {
   /** First start (ISO time), if it ever started. */
   readonly startedAt: string | undefined;
   readonly images: ReadonlyMap<number, ImageOutcome>;
+  /** True when CancelJob was asked before the job ended. */
+  readonly cancelRequested: boolean;
   readonly ended: { readonly stage: EndStage; readonly message: string; readonly at: string } | undefined;
 }
 
@@ -58,6 +62,8 @@ export interface JobJournal {
   append(jobId: string, entry: JournalEntry): Promise<void>;
   /** Reads every job back; torn or unreadable lines are skipped. */
   replay(): Promise<ReplayedJob[]>;
+  /** Deletes a job's file (job retention); a missing file is not an error. */
+  remove(jobId: string): Promise<void>;
 }
 
 const ID_PATTERN = /^[0-9a-f-]{36}$/;
@@ -66,6 +72,7 @@ function replayLines(text: string): ReplayedJob | undefined {
   let spec: JobSpec | undefined;
   let startedAt: string | undefined;
   let ended: ReplayedJob["ended"];
+  let cancelRequested = false;
   const images = new Map<number, ImageOutcome>();
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
@@ -78,9 +85,10 @@ function replayLines(text: string): ReplayedJob | undefined {
     if (entry.type === "created") spec = entry.spec;
     else if (entry.type === "started") startedAt ??= entry.at;
     else if (entry.type === "image") images.set(entry.index, entry.outcome);
+    else if (entry.type === "cancel") cancelRequested = true;
     else if (entry.type === "ended") ended = { stage: entry.stage, message: entry.message, at: entry.at };
   }
-  return spec ? { spec, startedAt, images, ended } : undefined;
+  return spec ? { spec, startedAt, images, cancelRequested, ended } : undefined;
 }
 
 /** The journal in `dir` (created on first replay or append). */
@@ -115,6 +123,10 @@ export function createJobJournal(dir: string): JobJournal {
         if (job) jobs.push(job);
       }
       return jobs.sort((a, b) => a.spec.createdAt.localeCompare(b.spec.createdAt));
+    },
+    async remove(jobId) {
+      torn.delete(jobId);
+      await rm(fileOf(jobId), { force: true });
     },
   };
 }

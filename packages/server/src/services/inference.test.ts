@@ -317,8 +317,10 @@ describe("Run jobs", () => {
     expect(await cancelJob(f.client, queuedId)).toBe(JobStage.CANCELLED);
     expect((await queued).at(-1)).toMatchObject({ stage: JobStage.CANCELLED, summary: { imagesSucceeded: 0 } });
 
-    expect(await cancelJob(f.client, runningId)).toBe(JobStage.CANCELLED);
+    // CancelJob answers once the job has stopped: after the image in hand is finished.
+    const answer = cancelJob(f.client, runningId);
     f.gate.release();
+    expect(await answer).toBe(JobStage.CANCELLED);
     const updates = await running;
     expect(updates.at(-1)).toMatchObject({ stage: JobStage.CANCELLED, summary: { imagesTotal: 3, imagesSucceeded: 1 } });
     expect(updates.some((u) => u.imageIndex === 1 && u.stage === JobStage.PREPROCESS)).toBe(false);

@@ -130,6 +130,7 @@ export function createInferenceModule(context: ServiceContext, options: Inferenc
     logger: context.logger,
     workers: options.jobWorkers,
     queueSize: options.jobQueueSize,
+    retentionMs: options.jobRetentionMs,
     maxImageBytes: context.maxMessageBytes,
   });
   return {

@@ -5,15 +5,15 @@ import { parseFileUri } from "../files/uri";
 import { assertProject } from "../files/validate";
 import { resolveParameters } from "../inference/parameters";
 import { isTerminal } from "../jobs/job";
-import type { JobManager } from "../jobs/job-manager";
+import { jobNotFound, type JobManager } from "../jobs/job-manager";
 import type { ModelRepository } from "../models/repository";
 import type { ServiceContext } from "../service-module";
 
 /** Most images one Run may name. */
 export const MAX_RUN_IMAGES = 10_000;
 
-/** The Inference service's job RPCs (Run, WatchJob, CancelJob). */
-export type JobHandlers = Pick<InferenceServer, "run" | "watchJob" | "cancelJob">;
+/** The Inference service's job RPCs (Run, WatchJob, CancelJob, ListJobs). */
+export type JobHandlers = Pick<InferenceServer, "run" | "watchJob" | "cancelJob" | "listJobs">;
 
 /** What {@link createJobHandlers} works with. */
 export interface JobHandlersDeps {
@@ -80,11 +80,17 @@ export function createJobHandlers({ context, repository, jobs, jobsReady }: JobH
     return job.spec.id;
   }
 
+  /**
+   * The job id, once the caller may see the job. A missing or bad token is UNAUTHENTICATED
+   * whether or not the job exists; a job of a project the token does not grant answers the
+   * same NOT_FOUND as an unknown id, so ids cannot be probed across projects.
+   */
   function authorizedJob(metadata: Metadata, jobId: string): string {
     requireJobs();
     if (jobId === "") throw invalidArgument("job_id is empty; use the id from the first Run update");
-    const job = jobs.get(jobId);
-    context.auth.authorizeProject(metadata, job.spec.project);
+    const principal = context.auth.authenticate(metadata);
+    const job = jobs.find(jobId);
+    if (!job || !principal.mayUse(job.spec.project)) throw jobNotFound(jobId);
     return jobId;
   }
 
@@ -111,6 +117,18 @@ export function createJobHandlers({ context, repository, jobs, jobsReady }: JobH
           (stage) => callback(null, { stage }),
           (error: unknown) => callback(toServiceError(error)),
         );
+    },
+
+    listJobs(call, callback) {
+      try {
+        requireJobs();
+        const { project, pageSize, pageToken } = call.request;
+        assertProject(project);
+        context.auth.authorizeProject(call.metadata, project);
+        callback(null, jobs.list(project, pageSize, pageToken));
+      } catch (error) {
+        callback(toServiceError(error));
+      }
     },
   };
 }
