@@ -63,8 +63,8 @@ test("CancelJob before the last image answers CANCELLED once the job has stopped
   await reached(manager, job, (u) => u.stage === JobStage.PREPROCESS);
   let answered = false;
   const answer = manager.cancel(job.spec.id).then((stage) => ((answered = true), stage));
-  // The journal records the request before the answer waits for the job.
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  // Watchers hear of the request (the journal has it first) while the image is still in hand.
+  await reached(manager, job, (u) => u.stage === JobStage.PREPROCESS && u.message !== "");
   expect(answered).toBe(false);
   const replayed = await f.journal().replay();
   expect(replayed.find((r) => r.spec.id === job.spec.id)?.cancelRequested).toBe(true);

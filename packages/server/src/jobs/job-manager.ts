@@ -238,7 +238,11 @@ export function createJobManager(options: JobManagerOptions): JobManager {
         // A worker has it: it stops before its next image. Recorded first, so a restart in
         // between does not resume a job its owner cancelled.
         job.cancelRequested = true;
-        await options.journal.append(jobId, { type: "cancel", at: new Date(now()).toISOString() });
+        const at = new Date(now());
+        await options.journal.append(jobId, { type: "cancel", at: at.toISOString() });
+        // Watchers learn it at once (same stage and image; no result fields).
+        const { stage, imageUri, imageIndex } = job.current;
+        job.publish(job.update(stage, { imageUri, imageIndex, time: at, message: "cancel requested: the job stops after the image in hand" }));
       }
       // Answer the job's real end, not the request: the image in hand may have been its last.
       return Promise.race([job.ended, stopped]);

@@ -302,9 +302,13 @@ describe("Run jobs", () => {
     let runningId = "";
     let markStarted!: () => void;
     const started = new Promise<void>((resolve) => (markStarted = resolve));
+    let markCancelling!: () => void;
+    const cancelling = new Promise<void>((resolve) => (markCancelling = resolve));
+    let preprocessUpdates = 0;
     const running = collect(f.client.run({ project: "demo", model: "colors", version: "", imageUris: images }), (u) => {
       runningId ||= u.jobId;
-      if (u.stage === JobStage.PREPROCESS) markStarted();
+      // While image 0 is held at the gate, the only update after its PREPROCESS is CancelJob's.
+      if (u.stage === JobStage.PREPROCESS) (preprocessUpdates++ === 0 ? markStarted : markCancelling)();
     });
     await started;
     let markQueued!: (id: string) => void;
@@ -319,6 +323,7 @@ describe("Run jobs", () => {
 
     // CancelJob answers once the job has stopped: after the image in hand is finished.
     const answer = cancelJob(f.client, runningId);
+    await cancelling; // the server has the request (its update says so) before the image in hand finishes
     f.gate.release();
     expect(await answer).toBe(JobStage.CANCELLED);
     const updates = await running;
