@@ -85,6 +85,7 @@ export function createJobManager(options: JobManagerOptions): JobManager {
   // Queue slots taken by submissions whose journal append is still in flight: counted with
   // the queue, so concurrent submissions cannot all pass the size check before any enqueues.
   let reserved = 0;
+  let lastCreatedMs = 0;
   let stopping = false;
   // Rejects once the workers have stopped: a CancelJob still waiting then gets an answer.
   let markStopped!: () => void;
@@ -175,6 +176,7 @@ export function createJobManager(options: JobManagerOptions): JobManager {
         for (const [imageIndex, outcome] of record.images) job.images.set(imageIndex, outcome);
         if (record.startedAt) job.startedAt = new Date(record.startedAt);
         job.cancelRequested = record.cancelRequested;
+        lastCreatedMs = Math.max(lastCreatedMs, Date.parse(record.spec.createdAt) || 0);
         remember(job);
         if (record.ended) {
           job.restoreEnd(record.ended.stage, record.ended.message, new Date(record.ended.at));
@@ -201,7 +203,9 @@ export function createJobManager(options: JobManagerOptions): JobManager {
       if (waiting >= queueSize) {
         throw new InferdError("resource-exhausted", `the job queue is full (${queueSize} jobs waiting); retry when a job has finished`);
       }
-      const spec: JobSpec = { ...request, id: options.journal.newId(), createdAt: new Date(now()).toISOString() };
+      // Creation times strictly increase, so "newest first" is the order of submission.
+      lastCreatedMs = Math.max(now(), lastCreatedMs + 1);
+      const spec: JobSpec = { ...request, id: options.journal.newId(), createdAt: new Date(lastCreatedMs).toISOString() };
       reserved++;
       try {
         await options.journal.append(spec.id, { type: "created", spec });
