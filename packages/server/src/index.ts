@@ -13,6 +13,8 @@ export type { ErrorKind, MappedError } from "./errors";
 export { silentLogger } from "./logger";
 export type { Logger } from "./logger";
 export { SERVER_VERSION } from "./version";
+export { DataDirLockedError } from "./lifecycle/data-dir-lock";
+export type { LockHolder } from "./lifecycle/data-dir-lock";
 export * from "./auth";
 export { createLocalFileStore } from "./files/local-file-store";
 export type { LocalFileStoreOptions } from "./files/local-file-store";

@@ -19,6 +19,7 @@ import { createLocalFileStore } from "./files/local-file-store";
 import { createServerHealth, OVERALL } from "./health/health";
 import { addReflection } from "./health/reflection";
 import { createCallGate } from "./lifecycle/call-gate";
+import { acquireDataDirLock } from "./lifecycle/data-dir-lock";
 import { createCallInterceptor, type CallCheck, type CallObserver } from "./lifecycle/call-interceptor";
 import { silentLogger, type Logger } from "./logger";
 import { serveMetrics, type MetricsEndpoint } from "./metrics/http";
@@ -168,9 +169,19 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const modelsDir = resolve(options.modelsDir ?? defaultModelsDir());
   const metrics = options.metricsPort === undefined ? noMetrics : createServerMetrics();
   const auth: Authorizer = createAuthorizer(createTokenTable(tokens));
+  // One server per data dir (jobs would be resumed twice): refused while another holds it.
+  const lock = await acquireDataDirLock(dataDir);
+  const releaseOnError = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  };
   const fileStore =
     options.fileStore ??
-    (await createLocalFileStore({ root: resolve(dataDir, "files"), quotaBytesPerProject: options.quotaBytesPerProject ?? 0 }));
+    (await releaseOnError(createLocalFileStore({ root: resolve(dataDir, "files"), quotaBytesPerProject: options.quotaBytesPerProject ?? 0 })));
   const context: ServiceContext = { logger, dataDir, modelsDir, maxMessageBytes, fileStore, auth, metrics, inference: options.inference ?? {} };
   const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
 
@@ -190,7 +201,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
 
   let metricsEndpoint: MetricsEndpoint | undefined;
   if (metrics.registry && options.metricsPort !== undefined) {
-    metricsEndpoint = await serveMetrics(metrics.registry, options.metricsHost ?? host, options.metricsPort, logger);
+    metricsEndpoint = await releaseOnError(serveMetrics(metrics.registry, options.metricsHost ?? host, options.metricsPort, logger));
     logger.info({ metrics: `http://${metricsEndpoint.address}/metrics` }, "metrics endpoint listening");
   }
   let port: number;
@@ -199,6 +210,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     raiseConnectionWindows();
   } catch (error) {
     await metricsEndpoint?.close();
+    await lock.release();
     throw error;
   }
   const address = formatAddress(host, port);
@@ -254,6 +266,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
       }
     }
     await metricsEndpoint?.close();
+    await lock.release();
     logger.info({}, "inferd stopped");
   };
 
