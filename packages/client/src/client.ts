@@ -10,6 +10,7 @@ import {
   type InferResponse,
   type JobStage,
   type ListFilesResponse,
+  type ListJobsResponse,
   type ModelInfo,
   type RunRequest,
 } from "@inferd/grpc-types/v1";
@@ -59,6 +60,15 @@ export interface ListFilesOptions {
   pageToken?: string;
 }
 
+/** Options of InferdClient.listJobs. */
+export interface ListJobsOptions {
+  project: string;
+  /** Jobs per page, 1-1000 (default: the server's, 100). */
+  pageSize?: number;
+  /** The previous page's nextPageToken. */
+  pageToken?: string;
+}
+
 /** A typed client of every inferd RPC, sharing one channel. */
 export interface InferdClient {
   /** The address it dials. */
@@ -75,8 +85,13 @@ export interface InferdClient {
   run(request: RunRequest): JobStream;
   /** Re-attaches to a job: its current state, then live updates until it ends. */
   watchJob(jobId: string): JobStream;
-  /** Cancels a job; resolves with its stage afterwards. */
+  /**
+   * Cancels a job; resolves once it has stopped, with the stage it really ended in (DONE when
+   * its last image was already in hand).
+   */
   cancelJob(jobId: string): Promise<JobStage>;
+  /** One page of a project's jobs, newest first, with each job's stage, counts and times. */
+  listJobs(options: ListJobsOptions): Promise<ListJobsResponse>;
   /** Uploads a file, resuming and retrying by itself (see UploadOptions). */
   upload(input: UploadInput, options: UploadOptions): Promise<UploadResult>;
   /** Downloads a stored file to `dest` (a file or directory; default: the current directory). */
@@ -152,6 +167,12 @@ export function createInferdClient(options: InferdClientOptions): InferdClient {
     async cancelJob(jobId) {
       return (await callUnary(connection, inference.cancelJob.bind(inference), { jobId })).stage;
     },
+    listJobs: (listOptions) =>
+      callUnary(connection, inference.listJobs.bind(inference), {
+        project: listOptions.project,
+        pageSize: listOptions.pageSize ?? 0,
+        pageToken: listOptions.pageToken ?? "",
+      }),
     upload: (input, uploadOptions) => uploadResumable(connection, files, input, uploadOptions),
     download: (uri, dest, downloadOptions) => downloadResumable(connection, files, uri, dest, downloadOptions),
     listFiles: (listOptions) =>

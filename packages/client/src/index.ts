@@ -6,6 +6,7 @@
  */
 export { createInferdClient } from "./client";
 export type { InferdClient, InferOptions, ListFilesOptions, PingResult } from "./client";
+export type { ListJobsOptions } from "./client";
 export { DEFAULT_DEADLINE_MS } from "./connection";
 export type { InferdClientOptions, TlsOptions } from "./connection";
 export { InferdClientError, statusCodeName, toClientError } from "./errors";
@@ -22,3 +23,4 @@ export { formatFileUri, isFileUri, parseFileUri } from "./uri";
 export type { FileUri } from "./uri";
 export { JobStage, ModelState, Task } from "@inferd/grpc-types/v1";
 export type { FileInfo, InferResponse, InferResult, JobSummary, JobUpdate, ModelInfo, RunRequest } from "@inferd/grpc-types/v1";
+export type { JobInfo, ListJobsResponse } from "@inferd/grpc-types/v1";
