@@ -68,7 +68,7 @@ def main() -> None:
 
 
 def inference(channel, files) -> dict:
-    """ListModels, Infer (bytes and errors) and a Run job with WatchJob, on the bundled PP-OCRv4 detector."""
+    """ListModels, Infer (bytes and errors) and a Run job with WatchJob, CancelJob and ListJobs, on the bundled PP-OCRv4 detector."""
     stub = inference_pb2_grpc.InferenceStub(channel)
     with open(os.path.join(FIXTURES, "text.png"), "rb") as f:
         image = f.read()
@@ -111,6 +111,10 @@ def inference(channel, files) -> dict:
         "summary": [updates[-1].summary.images_total, updates[-1].summary.images_succeeded],
         "watch": [stage(u.stage) for u in watched],
         "cancel_done": stage(stub.CancelJob(inference_pb2.CancelJobRequest(job_id=job_id), timeout=10).stage),
+        "list_jobs": [
+            [j.job_id == job_id, stage(j.stage), j.summary.images_succeeded, j.HasField("ended_time")]
+            for j in stub.ListJobs(inference_pb2.ListJobsRequest(project="py"), timeout=10).jobs
+        ],
     }
     return observed
 

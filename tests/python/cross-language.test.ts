@@ -1,6 +1,6 @@
 /**
  * Cross-language test: Python's grpcio (Debian python3-grpcio) calls health, Ping, a resumed
- * Upload, and Inference (ListModels, Infer, Run + WatchJob on the bundled PP-OCRv4 detector) on a
+ * Upload, and Inference (ListModels, Infer, Run + WatchJob + CancelJob + ListJobs on the bundled PP-OCRv4 detector) on a
  * running `inferd` binary. Stubs are generated at test time with Debian's protoc and
  * grpc_python_plugin (packages protobuf-compiler, protobuf-compiler-grpc; `.ci/run` installs
  * them). Extend client.py for more RPCs.
@@ -88,6 +88,7 @@ test("Python grpcio: health, Ping, an interrupted then resumed Upload, Infer and
         summary: [1, 1],
         watch: ["JOB_STAGE_DONE"],
         cancel_done: "JOB_STAGE_DONE",
+        list_jobs: [[true, "JOB_STAGE_DONE", 1, true]],
       },
     },
   });
