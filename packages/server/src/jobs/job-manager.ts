@@ -1,5 +1,4 @@
-import type { JobInfo, JobStage, JobUpdate } from "@inferd/grpc-types/v1";
-import { JobStage as Stage } from "@inferd/grpc-types/v1";
+import { JobStage, type JobInfo, type JobUpdate } from "@inferd/grpc-types/v1";
 import { InferdError } from "../errors";
 import { silentLogger } from "../logger";
 import { isTerminal, Job, type JobListener } from "./job";
@@ -124,12 +123,12 @@ export function createJobManager(options: JobManagerOptions): JobManager {
       } catch (error) {
         // The journal itself failed (disk full, permissions): the job cannot be recorded.
         logger.error({ job: job.spec.id, error }, "job aborted: its journal could not be written");
-        job.publish(job.update(Stage.FAILED, { message: "the server could not record the job's progress; see the server log" }));
+        job.publish(job.update(JobStage.FAILED, { message: "the server could not record the job's progress; see the server log" }));
       }
     }
   }
 
-  function find(jobId: string): Job {
+  function existing(jobId: string): Job {
     const job = jobs.get(jobId);
     if (!job) throw jobNotFound(jobId);
     return job;
@@ -182,7 +181,7 @@ export function createJobManager(options: JobManagerOptions): JobManager {
           job.restoreEnd(record.ended.stage, record.ended.message, new Date(record.ended.at));
         } else {
           const next = job.firstUnfinished() ?? job.spec.imageUris.length;
-          job.publish(job.update(Stage.QUEUED, { message: `resumed after a restart at image ${next}` }));
+          job.publish(job.update(JobStage.QUEUED, { message: `resumed after a restart at image ${next}` }));
           enqueue(job);
           resumed++;
         }
@@ -222,11 +221,11 @@ export function createJobManager(options: JobManagerOptions): JobManager {
     find: (jobId) => jobs.get(jobId),
 
     watch(jobId, listener) {
-      return find(jobId).watch(listener);
+      return existing(jobId).watch(listener);
     },
 
     async cancel(jobId) {
-      const job = find(jobId);
+      const job = existing(jobId);
       if (isTerminal(job.stage)) return job.stage;
       const queued = queue.indexOf(job);
       if (queued >= 0) {
@@ -235,7 +234,7 @@ export function createJobManager(options: JobManagerOptions): JobManager {
         job.cancelRequested = true;
         const at = new Date(now());
         await options.journal.append(jobId, { type: "ended", stage: "cancelled", message: "cancelled while queued", at: at.toISOString() });
-        job.publish(job.update(Stage.CANCELLED, { message: "cancelled while queued", time: at }));
+        job.publish(job.update(JobStage.CANCELLED, { message: "cancelled while queued", time: at }));
         return job.ended;
       }
       if (!job.cancelRequested) {
