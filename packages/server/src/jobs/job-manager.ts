@@ -233,7 +233,13 @@ export function createJobManager(options: JobManagerOptions): JobManager {
         queue.splice(queued, 1);
         job.cancelRequested = true;
         const at = new Date(now());
-        await options.journal.append(jobId, { type: "ended", stage: "cancelled", message: "cancelled while queued", at: at.toISOString() });
+        try {
+          await options.journal.append(jobId, { type: "ended", stage: "cancelled", message: "cancelled while queued", at: at.toISOString() });
+        } catch (error) {
+          // Not recorded: back in the queue, where a worker ends it (cancelRequested) or fails it.
+          enqueue(job, true);
+          throw error;
+        }
         job.publish(job.update(JobStage.CANCELLED, { message: "cancelled while queued", time: at }));
         return job.ended;
       }
