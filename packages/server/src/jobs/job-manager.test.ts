@@ -168,3 +168,20 @@ test("retention 0 keeps finished jobs forever", async () => {
   expect(manager.find(job.spec.id)).toBe(job);
   expect(manager.list("demo", 0, "").jobs[0]?.expireTime).toBeUndefined();
 });
+
+test("after a restart ListJobs lists the replayed jobs newest first, and a new job goes on top", async () => {
+  await f.store.writeFile("demo", "a.png", await f.red());
+  const clock = Date.parse("2026-06-01T00:00:00Z");
+  const before = await f.manager({ now: () => clock });
+  const first = await submit(before, ["inferd://demo/a.png"]);
+  const second = await submit(before, ["inferd://demo/a.png"]);
+  await second.ended;
+  await before.stop();
+  // Even with the clock behind the journal, the new job is newer than every replayed one.
+  const after = await f.manager({ now: () => clock - 60_000 });
+  const third = await submit(after, ["inferd://demo/a.png"]);
+  const listed = after.list("demo", 0, "").jobs;
+  expect(listed.map((j) => j.jobId)).toEqual([third.spec.id, second.spec.id, first.spec.id]);
+  expect(listed.slice(1).map((j) => j.stage)).toEqual([JobStage.DONE, JobStage.DONE]);
+  expect(await third.ended).toBe(JobStage.DONE);
+});
