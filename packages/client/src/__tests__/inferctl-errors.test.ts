@@ -121,7 +121,7 @@ describe("failed calls exit 1 with the code name and a hint", () => {
     const run = await runCli(["--address", open.address, "upload", join(open.scratch, "big.bin"), "--project", "quota"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^inferctl: RESOURCE_EXHAUSTED: /m);
-    expect(run.stderr).toContain("hint: a quota or size limit was reached");
+    expect(run.stderr).toContain("hint: the project's storage quota is full; free space with `inferctl rm`");
   });
 
   test("NOT_FOUND from health for an unknown service; SERVING exits 0", async () => {
