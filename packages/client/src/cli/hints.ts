@@ -40,7 +40,7 @@ function notFoundHint(command: string | undefined): string {
 
 function resourceHint(details: string): string {
   if (MESSAGE_TOO_LARGE.test(details)) {
-    return "a message exceeded the gRPC size limit (the server's --max-message-mb); send a smaller image, or `inferctl upload` it and infer its inferd:// URI";
+    return "a message exceeded the gRPC size limit; send a smaller (or more compressed) image, or run the server with a larger --max-message-mb";
   }
   if (/quota/i.test(details)) return "the project's storage quota is full; free space with `inferctl rm`, or ask for a larger quota";
   return "a server limit was reached (the message says which); retry later, or send a smaller request";
