@@ -57,8 +57,8 @@ async function sha256Of(path: string): Promise<string> {
 
 /**
  * Resolves the local destination: nothing, an existing folder, or a path ending in "/" means
- * "into that folder, under the file's own name". The folder of the result is created when
- * missing; a failure to do so is a local error, never blamed on the server.
+ * "into that folder, under the file's own name". (The folder is created with the first
+ * bytes, so a refused download leaves nothing behind.)
  */
 async function destinationPath(uriPath: string, dest: string | undefined): Promise<string> {
   const name = basename(uriPath);
@@ -66,11 +66,6 @@ async function destinationPath(uriPath: string, dest: string | undefined): Promi
   if (dest !== undefined) {
     if (dest.endsWith("/") || dest.endsWith(sep)) target = join(dest, name);
     else if (await isDirectory(dest)) target = join(dest, name);
-  }
-  try {
-    await mkdir(dirname(target), { recursive: true });
-  } catch (error) {
-    throw localError(`cannot create the folder of ${target}`, error);
   }
   return target;
 }
@@ -134,7 +129,10 @@ async function fetchInto(
       if (message.offset !== expected) {
         throw new InferdClientError(status.DATA_LOSS, { details: `chunk at offset ${message.offset}, expected ${expected}` });
       }
-      handle ??= await locally(`cannot write ${part}`, () => open(part, "a"));
+      handle ??= await locally(`cannot write ${part}`, async () => {
+        await mkdir(dirname(part), { recursive: true });
+        return open(part, "a");
+      });
       const chunk = message.chunk;
       const file = handle;
       await locally(`cannot write ${part}`, () => file.write(chunk));
