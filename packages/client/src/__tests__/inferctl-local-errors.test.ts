@@ -56,6 +56,13 @@ describe("download destinations", () => {
     expect(jsonError(json)).toMatchObject({ local: true });
   });
 
+  test("a refused download (NOT_FOUND) creates no folder and blames no local file", async () => {
+    const run = await cli("--json", "download", "inferd://p/missing.png", "never/");
+    expect(run.code).toBe(1);
+    expect(jsonError(run)).toMatchObject({ codeName: "NOT_FOUND", local: false });
+    expect(existsSync(join(fixture.scratch, "never"))).toBe(false);
+  });
+
   test("a local copy with the same sha256 is not fetched again", async () => {
     const first = await cli("--json", "download", "inferd://p/a.png", "same/");
     expect(JSON.parse(first.stdout)).toMatchObject({ unchanged: false });
