@@ -64,8 +64,10 @@ describe("infer on several images", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ error: { local: true } });
   });
 
-  test("several images with --mask naming one file is a usage error", async () => {
+  test("several images with --mask naming one file, or masks that would collide, is a usage error", async () => {
     expect((await cli("infer", "pages/*.png", "--model", MODEL, "--mask", "one.png")).code).toBe(2);
+    // Two images of one name would write the same mask file.
+    expect((await cli("infer", "pages/p1.png", "inferd://docs/p1.png", "--model", MODEL, "--mask", "masks/")).code).toBe(2);
   });
 });
 

@@ -132,6 +132,13 @@ export function registerInfer(program: Command, contextFor: ContextFactory): voi
       if (several && options.mask !== undefined && !isFolderPath(options.mask) && !(await stat(options.mask).then((s) => s.isDirectory(), () => false))) {
         command.error('error: --mask names one file; give a folder ending in "/" for several images', { exitCode: EXIT.usage });
       }
+      if (several && options.mask !== undefined) {
+        const names = expanded.map((image) => basename(image));
+        const twice = names.find((name, index) => names.indexOf(name) !== index);
+        if (twice !== undefined) {
+          command.error(`error: two images are named ${twice}; their masks would overwrite each other in ${options.mask} (run them separately)`, { exitCode: EXIT.usage });
+        }
+      }
       const context = contextFor(command);
       const outcomes: ImageOutcome[] = [];
       for (const image of expanded) {
