@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { status } from "@grpc/grpc-js";
 import {
   DiagnosticsClient,
   FilesClient,
@@ -16,7 +15,7 @@ import {
 } from "@inferd/grpc-types/v1";
 import { createConnection, type InferdClientOptions } from "./connection";
 import { downloadResumable, type DownloadOptions, type DownloadResult } from "./download";
-import { InferdClientError } from "./errors";
+import { localError } from "./errors";
 import { createHealthClient, type ServingStatus } from "./health";
 import { createJobStream, type JobStream } from "./job-stream";
 import { callUnary } from "./unary";
@@ -122,7 +121,7 @@ async function imageOf(image: string | Uint8Array): Promise<{ $case: "imageData"
   try {
     return { $case: "imageData", value: await readFile(image) };
   } catch (error) {
-    throw new InferdClientError(status.INVALID_ARGUMENT, { details: `cannot read ${image}: ${(error as Error).message}`, cause: error });
+    throw localError(`cannot read ${image}`, error);
   }
 }
 

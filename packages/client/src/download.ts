@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { basename, dirname, join, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { status } from "@grpc/grpc-js";
 import type { DownloadResponse, FileInfo, FilesClient } from "@inferd/grpc-types/v1";
 import { createBackoff, DEFAULT_RETRY_POLICY, isTransient, type RetryListener, type RetryPolicy } from "./backoff";
 import type { Connection } from "./connection";
-import { InferdClientError, toClientError } from "./errors";
+import { InferdClientError, localError, toClientError } from "./errors";
 import { callUnary } from "./unary";
 import type { TransferProgress } from "./upload";
 import { parseFileUri } from "./uri";
@@ -37,6 +37,8 @@ export interface DownloadResult {
   resumedFrom: bigint;
   /** Transient failures retried on the way. */
   retries: number;
+  /** True when the local file already had the stored content (same SHA-256): nothing was fetched. */
+  unchanged: boolean;
 }
 
 async function sizeOf(path: string): Promise<bigint> {
@@ -53,16 +55,36 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Resolves the local destination: a directory (or nothing) gets the file's own name. */
+/**
+ * Resolves the local destination: nothing, an existing folder, or a path ending in "/" means
+ * "into that folder, under the file's own name". (The folder is created with the first
+ * bytes, so a refused download leaves nothing behind.)
+ */
 async function destinationPath(uriPath: string, dest: string | undefined): Promise<string> {
   const name = basename(uriPath);
-  if (dest === undefined) return name;
-  try {
-    if ((await stat(dest)).isDirectory()) return join(dest, name);
-  } catch {
-    // Does not exist yet: it is the file name.
+  let target = dest ?? name;
+  if (dest !== undefined) {
+    if (dest.endsWith("/") || dest.endsWith(sep)) target = join(dest, name);
+    else if (await isDirectory(dest)) target = join(dest, name);
   }
-  return dest;
+  return target;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a local file operation, turning its failure into a local error (not a call error). */
+async function locally<T>(what: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw localError(what, error);
+  }
 }
 
 /** Looks the file up by listing its exact path, for its size and SHA-256. */
@@ -107,8 +129,13 @@ async function fetchInto(
       if (message.offset !== expected) {
         throw new InferdClientError(status.DATA_LOSS, { details: `chunk at offset ${message.offset}, expected ${expected}` });
       }
-      handle ??= await open(part, "a");
-      await handle.write(message.chunk);
+      handle ??= await locally(`cannot write ${part}`, async () => {
+        await mkdir(dirname(part), { recursive: true });
+        return open(part, "a");
+      });
+      const chunk = message.chunk;
+      const file = handle;
+      await locally(`cannot write ${part}`, () => file.write(chunk));
       expected += BigInt(message.chunk.byteLength);
       armStall();
       onChunk(expected, message.totalSize);
@@ -146,6 +173,9 @@ export async function downloadResumable(
     options.onRetry?.(event);
   });
   let info = await lookUp(connection, files, project, path);
+  if (info !== undefined && (await sizeOf(target)) === info.size && (await sha256Of(target).catch(() => "")) === info.sha256) {
+    return { uri, path: target, size: info.size, sha256: info.sha256, resumedFrom: 0n, retries, unchanged: true };
+  }
   let resumedFrom = await sizeOf(part);
   if (info !== undefined && resumedFrom > info.size) {
     await rm(part, { force: true });
@@ -181,11 +211,11 @@ export async function downloadResumable(
       if (info === undefined && size !== total) {
         throw new InferdClientError(status.DATA_LOSS, { details: `downloaded ${size} of ${total} bytes` });
       }
-      await rename(part, target);
-      return { uri, path: target, size, sha256, resumedFrom, retries };
+      await locally(`cannot move ${part} to ${target}`, () => rename(part, target));
+      return { uri, path: target, size, sha256, resumedFrom, retries, unchanged: false };
     } catch (raw) {
       const error = toClientError(raw, connection.address);
-      if (options.signal?.aborted || !isTransient(error)) throw error;
+      if (options.signal?.aborted || error.local || !isTransient(error)) throw error;
       if ((await sizeOf(part)) > offset) backoff.progressed();
       await backoff.wait(error);
     }

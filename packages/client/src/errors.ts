@@ -28,6 +28,8 @@ export interface InferdClientErrorOptions {
   metadata?: Metadata;
   /** True when no connection to the server could be made at all. */
   unreachable?: boolean;
+  /** True when the failure happened on this machine (a local file), not in a call. */
+  local?: boolean;
   /** The original error. */
   cause?: unknown;
 }
@@ -51,6 +53,11 @@ export class InferdClientError extends Error {
   readonly metadata: Metadata;
   /** True when the server could not be reached at all (nothing answered at the address). */
   readonly unreachable: boolean;
+  /**
+   * True when the failure was local (reading or writing a file on this machine): the server
+   * was not involved, and `code` only classifies the problem (see {@link localError}).
+   */
+  readonly local: boolean;
 
   constructor(code: status, options: InferdClientErrorOptions) {
     const unreachable = options.unreachable ?? false;
@@ -64,7 +71,30 @@ export class InferdClientError extends Error {
     this.address = options.address;
     this.metadata = options.metadata ?? new Metadata();
     this.unreachable = unreachable;
+    this.local = options.local ?? false;
   }
+}
+
+/** gRPC codes that classify local file-system failures by their errno code. */
+const LOCAL_CODES: Readonly<Record<string, status>> = {
+  EACCES: status.PERMISSION_DENIED,
+  EPERM: status.PERMISSION_DENIED,
+  EROFS: status.PERMISSION_DENIED,
+  ENOSPC: status.RESOURCE_EXHAUSTED,
+  EDQUOT: status.RESOURCE_EXHAUSTED,
+};
+
+/**
+ * An {@link InferdClientError} for a failure on this machine (`local: true`), such as a file
+ * that cannot be read or written. `what` says what was attempted ("cannot write a.png"); a
+ * Node.js system error adds its message. The code is PERMISSION_DENIED or RESOURCE_EXHAUSTED
+ * for those errno codes, INVALID_ARGUMENT otherwise.
+ */
+export function localError(what: string, cause?: unknown): InferdClientError {
+  const errno = (cause as { code?: unknown } | undefined)?.code;
+  const code = (typeof errno === "string" ? LOCAL_CODES[errno] : undefined) ?? status.INVALID_ARGUMENT;
+  const reason = cause instanceof Error ? `: ${cause.message}` : "";
+  return new InferdClientError(code, { details: `${what}${reason}`, local: true, ...(cause === undefined ? {} : { cause }) });
 }
 
 function isServiceError(error: unknown): error is ServiceError {

@@ -9,7 +9,7 @@ export type { InferdClient, InferOptions, ListFilesOptions, PingResult } from ".
 export type { ListJobsOptions } from "./client";
 export { DEFAULT_DEADLINE_MS } from "./connection";
 export type { InferdClientOptions, TlsOptions } from "./connection";
-export { InferdClientError, statusCodeName, toClientError } from "./errors";
+export { InferdClientError, localError, statusCodeName, toClientError } from "./errors";
 export type { InferdClientErrorOptions } from "./errors";
 export { backoffDelay, DEFAULT_RETRY_POLICY, isTransient } from "./backoff";
 export type { RetryListener, RetryPolicy } from "./backoff";

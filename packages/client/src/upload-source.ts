@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { status } from "@grpc/grpc-js";
-import { InferdClientError } from "./errors";
+import { localError } from "./errors";
 
 /** What an upload reads from: a local file path, bytes in memory, or a stream. */
 export type UploadInput = string | Uint8Array | Readable;
@@ -25,10 +24,6 @@ export interface UploadSource {
   dispose(): Promise<void>;
 }
 
-function localError(details: string, cause: unknown): InferdClientError {
-  return new InferdClientError(status.INVALID_ARGUMENT, { details, cause });
-}
-
 async function hashFile(path: string): Promise<string> {
   const hash = createHash("sha256");
   await pipeline(createReadStream(path), hash);
@@ -40,9 +35,9 @@ async function fileSource(path: string, dispose: () => Promise<void>): Promise<U
   try {
     info = await stat(path);
   } catch (error) {
-    throw localError(`cannot read ${path}: ${(error as Error).message}`, error);
+    throw localError(`cannot read ${path}`, error);
   }
-  if (!info.isFile()) throw localError(`${path} is not a regular file`, undefined);
+  if (!info.isFile()) throw localError(`${path} is not a regular file`);
   const sha256 = await hashFile(path);
   return {
     size: BigInt(info.size),

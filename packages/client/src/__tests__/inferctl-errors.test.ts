@@ -108,12 +108,13 @@ describe("failed calls exit 1 with the code name and a hint", () => {
     expect(run.stderr).toContain("hint: fix the argument");
   });
 
-  test("NOT_FOUND for a missing file, to rm and to download", async () => {
-    for (const args of [["rm", "inferd://p/missing.png"], ["download", "inferd://p/missing.png", join(open.scratch, "x.png")]]) {
-      const run = await runCli(["--address", open.address, "--json", ...args]);
-      expect(run.code).toBe(1);
-      expect(jsonError(run).codeName).toBe("NOT_FOUND");
-    }
+  test("NOT_FOUND for a missing file, to rm (per URI) and to download", async () => {
+    const rm = await runCli(["--address", open.address, "--json", "rm", "inferd://p/missing.png"]);
+    expect(rm.code).toBe(1);
+    expect((JSON.parse(rm.stdout) as { error: { codeName: string } }[])[0]?.error.codeName).toBe("NOT_FOUND");
+    const download = await runCli(["--address", open.address, "--json", "download", "inferd://p/missing.png", join(open.scratch, "x.png")]);
+    expect(download.code).toBe(1);
+    expect(jsonError(download).codeName).toBe("NOT_FOUND");
   });
 
   test("RESOURCE_EXHAUSTED when an upload exceeds the project quota", async () => {
@@ -121,7 +122,7 @@ describe("failed calls exit 1 with the code name and a hint", () => {
     const run = await runCli(["--address", open.address, "upload", join(open.scratch, "big.bin"), "--project", "quota"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^inferctl: RESOURCE_EXHAUSTED: /m);
-    expect(run.stderr).toContain("hint: a quota or size limit was reached");
+    expect(run.stderr).toContain("hint: the project's storage quota is full; free space with `inferctl rm`");
   });
 
   test("NOT_FOUND from health for an unknown service; SERVING exits 0", async () => {

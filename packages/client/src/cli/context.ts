@@ -23,6 +23,8 @@ export interface CliIo {
 /** What every command gets: the options, a lazily created client and output helpers. */
 export interface CommandContext {
   readonly options: GlobalOptions & { json: boolean };
+  /** The name of the command running ("download"), for hints that fit it. */
+  readonly command: string;
   /** The client, created on first use (so usage errors never dial). */
   client(): InferdClient;
   /** Writes a line of result to stdout. */
@@ -40,11 +42,12 @@ export interface CommandContext {
 }
 
 /** Creates the context of one inferctl invocation. */
-export function createCommandContext(options: GlobalOptions, io: CliIo): CommandContext {
+export function createCommandContext(options: GlobalOptions, io: CliIo, command = ""): CommandContext {
   let client: InferdClient | undefined;
   const tty = io.stderr.isTTY === true;
   return {
     options: { ...options, json: options.json === true },
+    command,
     client() {
       client ??= createInferdClient({
         address: options.address,

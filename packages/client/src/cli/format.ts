@@ -1,4 +1,5 @@
-/** Formatting helpers of inferctl's human output: sizes, durations, aligned tables. */
+/** Formatting helpers of inferctl's output: sizes, durations, aligned tables, JSON. */
+import type { InferdClientError } from "../errors";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
@@ -62,4 +63,9 @@ export function toJson(value: unknown, indent = 2): string {
 /** Percent with one decimal, "42.5%". */
 export function formatPercent(part: number, whole: number): string {
   return whole <= 0 ? "100%" : `${Math.min(100, (part / whole) * 100).toFixed(1)}%`;
+}
+
+/** The --json view of a failed call or local failure (`local` true when the server was not involved). */
+export function errorJson(error: InferdClientError): { code: number; codeName: string; details: string; unreachable: boolean; local: boolean } {
+  return { code: error.code, codeName: error.codeName, details: error.details, unreachable: error.unreachable, local: error.local };
 }

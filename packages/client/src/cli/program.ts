@@ -9,8 +9,8 @@ import { registerFileCommands } from "./commands/files";
 import { registerInferenceCommands } from "./commands/inference";
 import { registerJobCommands } from "./commands/jobs";
 import { registerListJobsCommand } from "./commands/list-jobs";
-import { hintFor } from "./hints";
-import { toJson } from "./format";
+import { describeFailure } from "./hints";
+import { errorJson, toJson } from "./format";
 
 /** Builds the inferctl program, writing to `io`; `version` is shown by --version. */
 export function createProgram(io: CliIo, version: string, contexts: CommandContext[]): Command {
@@ -36,7 +36,7 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
     if (options.ca !== undefined && !existsSync(options.ca)) {
       command.error(`error: --ca file "${options.ca}" does not exist`, { exitCode: EXIT.usage, code: "inferctl.usage" });
     }
-    const context = createCommandContext(options, io);
+    const context = createCommandContext(options, io, command.name());
     contexts.push(context);
     return context;
   };
@@ -48,15 +48,20 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
   return program;
 }
 
-/** Prints a failed call: code name, details and a one-line hint; with --json also on stdout. */
-function reportCallError(error: InferdClientError, io: CliIo, address: string, json: boolean): void {
-  const message = error.unreachable ? `${error.codeName}: ${error.message}` : error.message;
-  io.stderr.write(`inferctl: ${message}\nhint: ${hintFor(error.code, address, error.unreachable)}\n`);
-  if (json) {
-    io.stdout.write(
-      `${toJson({ error: { code: error.code, codeName: error.codeName, details: error.details, unreachable: error.unreachable } })}\n`,
-    );
-  }
+/**
+ * Prints a failed call or local failure: the code name and details (or "local error: ...")
+ * and a one-line hint fitted to the command; with --json also an error object on stdout.
+ * Returns the exit code: 3 for a local failure, 1 for a failed call.
+ */
+function reportFailure(error: InferdClientError, io: CliIo, options: GlobalOptions, command: string | undefined): number {
+  const { message, hint } = describeFailure(error, {
+    address: options.address,
+    tls: options.tls === true || options.ca !== undefined,
+    ...(command === undefined ? {} : { command }),
+  });
+  io.stderr.write(`inferctl: ${message}\nhint: ${hint}\n`);
+  if (options.json === true) io.stdout.write(`${toJson({ error: errorJson(error) })}\n`);
+  return error.local ? EXIT.local : EXIT.failed;
 }
 
 /**
@@ -81,10 +86,7 @@ export async function runInferctl(argv: readonly string[], io: CliIo, version: s
       return error.exitCode;
     }
     const options = program.opts<GlobalOptions>();
-    if (error instanceof InferdClientError) {
-      reportCallError(error, io, options.address, options.json === true);
-      return EXIT.failed;
-    }
+    if (error instanceof InferdClientError) return reportFailure(error, io, options, contexts.at(-1)?.command);
     io.stderr.write(`inferctl: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.failed;
   } finally {

@@ -85,3 +85,12 @@ test("INFERD_TOKEN turns auth on; a public host without a token is refused with 
   const badFlag = await runBinary([...args(), "--max-message-mb", "lots"]);
   expect(badFlag.code).toBe(2);
 });
+
+test("a port already in use gets inferd's own one-line message and exit 1", async () => {
+  const first = await start();
+  const port = first.address.slice(first.address.lastIndexOf(":") + 1);
+  const second = await runBinary([...args(), "--port", port]);
+  expect(second.code).toBe(1);
+  expect(second.stderr).toMatch(new RegExp(`^inferd: port ${port} is already in use \\(another inferd\\?\\); pick another with --port$`, "m"));
+  expect(second.stderr).not.toMatch(/^E /m);
+});

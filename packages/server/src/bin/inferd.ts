@@ -1,8 +1,19 @@
 #!/usr/bin/env node
+import { setLogger } from "@grpc/grpc-js";
 import pino from "pino";
 import { ConfigError, helpText, parseBinaryConfig } from "../config/flags";
 import { createInferdServer, ServerConfigError } from "../server";
 import { SERVER_VERSION } from "../version";
+
+/** The message that replaces grpc-js's bind failure when the port is taken (EADDRINUSE). */
+class PortInUseError extends Error {
+  override readonly name = "PortInUseError";
+}
+
+function portInUse(error: unknown, port: number | undefined): PortInUseError | undefined {
+  if (!(error instanceof Error) || !error.message.includes("EADDRINUSE")) return undefined;
+  return new PortInUseError(`port ${port ?? "?"} is already in use (another inferd?); pick another with --port`, { cause: error });
+}
 
 /**
  * The inferd binary: parses flags and environment, logs JSON lines with pino to stderr, and
@@ -20,7 +31,17 @@ async function main(): Promise<void> {
     return;
   }
   const logger = pino({ level: config.logLevel, base: { service: "inferd", pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
-  const server = await createInferdServer({ ...config.server, logger });
+  // grpc-js writes its own errors (e.g. a failed bind) with console.error: keep stderr to
+  // JSON lines and the one-line message below.
+  const grpcLine = (...args: unknown[]): string => args.map(String).join(" ");
+  setLogger({
+    error: (...args: unknown[]) => logger.warn({ source: "grpc-js" }, grpcLine(...args)),
+    info: (...args: unknown[]) => logger.debug({ source: "grpc-js" }, grpcLine(...args)),
+    debug: (...args: unknown[]) => logger.trace({ source: "grpc-js" }, grpcLine(...args)),
+  });
+  const server = await createInferdServer({ ...config.server, logger }).catch((error: unknown) => {
+    throw portInUse(error, config.server.port) ?? error;
+  });
   console.log(`inferd listening on ${server.address}`);
   if (server.metricsAddress) console.log(`inferd metrics on http://${server.metricsAddress}/metrics`);
 

@@ -2,11 +2,12 @@ import { JobStage } from "@inferd/grpc-types/v1";
 import { InferdError } from "../errors";
 import type { FileStore } from "../files/file-store";
 import { formatFileUri, parseFileUri } from "../files/uri";
-import type { InferencePipeline, InferenceOutcome } from "../inference/pipeline";
+import type { InferencePipeline } from "../inference/pipeline";
 import type { Logger } from "../logger";
 import type { ModelRepository, ResolvedModel } from "../models/repository";
 import type { Job } from "./job";
 import type { ImageOutcome, JobJournal } from "./journal";
+import { resultDocument } from "./result-document";
 import { jobResultPaths, type ResultPaths } from "./result-paths";
 
 /** What running a job needs. */
@@ -37,21 +38,6 @@ function resultPathsOf(job: Job): ResultPaths[] {
 
 function reason(error: unknown): string {
   return error instanceof InferdError ? error.message : "internal error; the server log has the details";
-}
-
-/** The JSON stored for one image. */
-function resultDocument(job: Job, imageUri: string, outcome: InferenceOutcome, maskUri: string): object {
-  return {
-    job_id: job.spec.id,
-    image_uri: imageUri,
-    model: outcome.model,
-    version: outcome.version,
-    image_width: outcome.imageWidth,
-    image_height: outcome.imageHeight,
-    results: outcome.results.map((r) => ({ box: r.box, label: r.label, class_id: r.classId, confidence: r.confidence, color: r.color })),
-    mask_uri: maskUri,
-    timings: outcome.timings,
-  };
 }
 
 /**
@@ -112,7 +98,7 @@ export async function runJob(job: Job, deps: JobRunnerDeps, stopping: () => bool
       let maskUri = "";
       try {
         if (result.maskPng) maskUri = (await deps.store.writeFile(spec.project, paths.mask, result.maskPng)).uri;
-        const json = Buffer.from(JSON.stringify(resultDocument(job, imageUri, result, maskUri), null, 2));
+        const json = Buffer.from(JSON.stringify(resultDocument(job.spec.id, imageUri, result, maskUri), null, 2));
         const resultUri = (await deps.store.writeFile(spec.project, paths.json, json)).uri;
         outcome = { ok: true, resultUri: resultUri || formatFileUri(spec.project, paths.json), maskUri, resultCount: result.results.length };
       } catch (error) {

@@ -264,7 +264,8 @@ describe("Run jobs", () => {
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
 
     const stored = JSON.parse((await f.store.readFile("demo", `results/${jobId}/in/blue.png.json`)).toString("utf8")) as Record<string, unknown>;
-    expect(stored).toMatchObject({ job_id: jobId, image_uri: uris[2], model: "colors", version: "1", image_width: 40, results: [{ label: "blue", class_id: 2 }] });
+    expect(stored).toMatchObject({ jobId, imageUri: uris[2], model: "colors", version: "1", imageWidth: 40, results: [{ label: "blue", classId: 2 }] });
+    expect(Object.keys(stored).filter((key) => key.includes("_"))).toEqual([]);
 
     // WatchJob on a finished job: its final state, then the end.
     const watched = await collect(f.client.watchJob({ jobId }));

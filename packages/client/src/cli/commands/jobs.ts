@@ -4,6 +4,7 @@ import { isFinalStage, type JobStream } from "../../job-stream";
 import { formatFileUri, isFileUri } from "../../uri";
 import type { CommandContext, ContextFactory } from "../context";
 import { CliExit, EXIT } from "../exit";
+import { shortestFloat32 } from "../float32";
 import { formatDuration } from "../format";
 import { onInterrupt } from "../interrupt";
 import { inferParameters } from "../../client";
@@ -15,9 +16,9 @@ function stageName(stage: JobStage): string {
   return JobStage[stage] ?? "UNSPECIFIED";
 }
 
-/** The --json (NDJSON) view of one update. */
+/** The --json (NDJSON) view of one update: the stage by name, the float progress without float noise. */
 function updateJson(update: JobUpdate): unknown {
-  return { ...update, stage: stageName(update.stage) };
+  return { ...update, stage: stageName(update.stage), progress: shortestFloat32(update.progress) };
 }
 
 function imageLine(update: JobUpdate): string | undefined {
