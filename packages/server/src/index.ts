@@ -28,3 +28,6 @@ export { createInferencePipeline } from "./inference/pipeline";
 export type { InferencePipeline, InferencePipelineOptions, InferenceOutcome } from "./inference/pipeline";
 export { resolveParameters } from "./inference/parameters";
 export type { TaskParameters } from "./tasks/types";
+// Reflection descriptors for an embedder's own services (ServiceModule.fileDescriptorProtos).
+export { descriptorsOfDefinition, splitFileDescriptorSet } from "./health/reflection";
+export type { ReflectedService } from "./health/reflection";
