@@ -29,5 +29,6 @@ export type { InferencePipeline, InferencePipelineOptions, InferenceOutcome } fr
 export { resolveParameters } from "./inference/parameters";
 export type { TaskParameters } from "./tasks/types";
 // Reflection descriptors for an embedder's own services (ServiceModule.fileDescriptorProtos).
-export { descriptorsOfDefinition, splitFileDescriptorSet } from "./health/reflection";
+export { splitFileDescriptorSet } from "./health/reflection";
+export { descriptorsOfDefinition } from "./health/proto-loader-descriptors";
 export type { ReflectedService } from "./health/reflection";

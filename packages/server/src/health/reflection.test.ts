@@ -17,7 +17,7 @@ import { createTempDir } from "../__tests__/files-fixture";
 import { startServer, type ServerFixture } from "../__tests__/server-fixture";
 import type { Logger } from "../logger";
 import type { ServiceModule } from "../service-module";
-import { descriptorsOfDefinition } from "./reflection";
+import { descriptorsOfDefinition } from "./proto-loader-descriptors";
 
 // Reflection as clients use it: `buf curl` against the real server, and a raw grpc.reflection
 // client for what buf curl does not ask.
@@ -55,7 +55,13 @@ async function embedderModules(dir: string): Promise<ServiceModule[]> {
       definition: echo,
       implementation: { Echo: (call: ServerUnaryCall<{ text: string }, unknown>, callback: sendUnaryData<unknown>) => callback(null, { text: call.request.text }) },
     },
-    { name: "embedder.v2.Shout", definition: shout, implementation: { Shout: () => undefined }, fileDescriptorProtos: shoutDescriptors },
+    {
+      name: "embedder.v2.Shout",
+      definition: shout,
+      // ShoutRequest and ShoutResponse have the same fields: echoing the bytes is a valid answer.
+      implementation: { Shout: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => callback(null, call.request) },
+      fileDescriptorProtos: shoutDescriptors,
+    },
   ];
 }
 
@@ -108,10 +114,10 @@ test("buf curl calls grpc.health.v1.Health/Check and an embedder's service with 
   expect(echo.stderr).toBe("");
   expect(JSON.parse(echo.stdout)).toEqual({ text: "hi" });
 
-  // A method of the embedder's descriptor-only service resolves too (its handler never answers,
-  // so describe it rather than call it).
-  const shout = await bufCurl(["--list-methods", `http://${server.address}/embedder.v2.Shout`]);
-  expect(shout.stdout.trim()).toBe("embedder.v2.Shout/Shout");
+  // The service whose module handed its descriptors over (its handler echoes the raw bytes).
+  const shout = await bufCurl(["-d", '{"text":"hey"}', `http://${server.address}/embedder.v2.Shout/Shout`]);
+  expect(shout.stderr).toBe("");
+  expect(JSON.parse(shout.stdout)).toEqual({ text: "hey" });
 }, 90_000);
 
 /** A raw grpc.reflection client (v1 or v1alpha), from @grpc/reflection's own proto. */

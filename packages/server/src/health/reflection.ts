@@ -5,6 +5,7 @@ import { loadSync } from "@grpc/proto-loader";
 import { ReflectionV1Implementation } from "@grpc/reflection/build/src/implementations/reflection-v1";
 import { ReflectionV1AlphaImplementation } from "@grpc/reflection/build/src/implementations/reflection-v1alpha";
 import { service as healthDefinition } from "grpc-health-check";
+import { descriptorsOfDefinition } from "./proto-loader-descriptors";
 
 type PackageDefinition = ConstructorParameters<typeof ReflectionV1Implementation>[0];
 type ExtensionNumbers = ReturnType<ReflectionV1Implementation["allExtensionNumbersOfType"]>;
@@ -48,23 +49,6 @@ export interface ReflectedService {
   readonly definition: ServiceDefinition;
   /** Serialized FileDescriptorProtos of its proto files and their imports, if it has them. */
   readonly fileDescriptorProtos?: readonly Uint8Array[];
-}
-
-/**
- * The FileDescriptorProtos that @grpc/proto-loader attaches to each method's message types;
- * empty for definitions made otherwise (ts-proto, by hand). This is how services loaded with
- * proto-loader (grpc-health-check's, reflection's own, an embedder's) describe themselves.
- */
-export function descriptorsOfDefinition(definition: ServiceDefinition): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  // proto-loader's MethodDefinition extends grpc-js's with requestType/responseType.
-  for (const method of Object.values(definition) as Array<{ requestType?: unknown; responseType?: unknown }>) {
-    for (const type of [method.requestType, method.responseType]) {
-      const protos = (type as { fileDescriptorProtos?: unknown } | undefined)?.fileDescriptorProtos;
-      if (Array.isArray(protos)) out.push(...(protos as Uint8Array[]));
-    }
-  }
-  return out;
 }
 
 /** The reflection protos (v1 and v1alpha) as @grpc/reflection itself serves them. */
