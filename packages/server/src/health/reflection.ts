@@ -68,7 +68,7 @@ function reflectionServices(): ReflectedService[] {
 function allExtensionNumbers(reflection: ReflectionV1Implementation, symbol: string, base: () => ExtensionNumbers): ExtensionNumbers {
   try {
     return base();
-  } catch (error) {
+  } catch {
     reflection.fileContainingSymbol(symbol); // still NOT_FOUND for a type nobody declared
     return { baseTypeName: symbol, extensionNumber: [] };
   }
