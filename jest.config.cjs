@@ -13,7 +13,7 @@ module.exports = {
     ],
   },
   testMatch: ["<rootDir>/packages/*/src/**/*.test.ts", "<rootDir>/tools/**/*.test.ts", "<rootDir>/tests/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/dist/"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/", "<rootDir>/tools/release/consumer/"],
   modulePathIgnorePatterns: ["<rootDir>/packages/[^/]+/dist/.*\\.test\\."],
   testTimeout: 30000,
   maxWorkers: 2,

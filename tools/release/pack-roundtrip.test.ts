@@ -62,6 +62,10 @@ test("the packed @inferd/grpc-types works in a project outside the workspace", (
   expect(ran.stderr).toBe("");
   expect(JSON.parse(ran.stdout)).toEqual({ message: "ROUNDTRIP", payload: "xyz" });
 
+  // The root export is the v1 API too (require("@inferd/grpc-types") used to fail).
+  const root = exec(process.execPath, ["-e", 'process.stdout.write(String(require("@inferd/grpc-types") === require("@inferd/grpc-types/v1")))'], project);
+  expect(root.stdout).toBe("true");
+
   writeFileSync(join(project, "types.ts"), TYPES_TS);
   const typeRoots = join(repoRoot, "node_modules", "@types");
   const checked = exec(
@@ -71,4 +75,13 @@ test("the packed @inferd/grpc-types works in a project outside the workspace", (
   );
   expect(checked.stdout).toBe("");
   expect(checked.status).toBe(0);
+
+  // moduleResolution "node" (node10) ignores "exports": typesVersions must lead it to /v1.
+  const node10 = exec(
+    bin("tsc"),
+    ["--noEmit", "--strict", "--module", "commonjs", "--moduleResolution", "node", "--target", "es2022", "--typeRoots", typeRoots, "--types", "node", "types.ts"],
+    project,
+  );
+  expect(node10.stdout).toBe("");
+  expect(node10.status).toBe(0);
 }, 180_000);

@@ -30,3 +30,7 @@ export { createInferencePipeline } from "./inference/pipeline";
 export type { InferencePipeline, InferencePipelineOptions, InferenceOutcome } from "./inference/pipeline";
 export { resolveParameters } from "./inference/parameters";
 export type { TaskParameters } from "./tasks/types";
+// Reflection descriptors for an embedder's own services (ServiceModule.fileDescriptorProtos).
+export { splitFileDescriptorSet } from "./health/reflection";
+export { descriptorsOfDefinition } from "./health/proto-loader-descriptors";
+export type { ReflectedService } from "./health/reflection";

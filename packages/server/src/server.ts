@@ -196,7 +196,10 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const raiseConnectionWindows = raiseReceiveWindows(server);
   const health = createServerHealth(modules.map((module) => module.name));
   health.addToServer(server);
-  addReflection(server, modules.map((module) => module.name));
+  const undescribed = addReflection(server, modules);
+  if (undescribed.length > 0) {
+    logger.warn({ services: undescribed }, "reflection cannot describe these services: give their modules fileDescriptorProtos");
+  }
   for (const module of modules) server.addService(module.definition, module.implementation);
 
   let metricsEndpoint: MetricsEndpoint | undefined;

@@ -34,6 +34,13 @@ export interface ServiceModule {
   readonly name: string;
   readonly definition: ServiceDefinition;
   readonly implementation: UntypedServiceImplementation;
+  /**
+   * Serialized FileDescriptorProtos of the service's proto files and their imports, so that
+   * reflection (grpcurl, buf curl) can describe it: e.g. `splitFileDescriptorSet` of a
+   * `buf build --as-file-descriptor-set -o set.binpb`. Not needed for inferd's own services
+   * nor for a definition loaded with @grpc/proto-loader (its descriptors come with it).
+   */
+  readonly fileDescriptorProtos?: readonly Uint8Array[];
   /** Start-up work that must finish before the service reports SERVING (e.g. model loading). */
   start?(): Promise<void>;
   /**

@@ -158,6 +158,14 @@ describe("models and Infer", () => {
     await expect(infer(f.client, request as Partial<InferRequest>)).rejects.toMatchObject({ code });
   });
 
+  test("Infer with the image outside its oneof (imageData: bytes) says how the oneof is written", async () => {
+    const mistaken = { model: "colors", imageData: Buffer.from("x") } as Partial<InferRequest>; // what a first try sends
+    const error = (await infer(f.client, mistaken).then(() => undefined, (e: unknown) => e)) as { code: number; details: string } | undefined;
+    expect(error?.code).toBe(status.INVALID_ARGUMENT);
+    // The hint is the feature under test, so its text is asserted here.
+    expect(error?.details).toContain('image: { $case: "imageData", value: bytes }');
+  });
+
   test.each([
     ["no images", { imageUris: [] }, status.INVALID_ARGUMENT],
     ["an image of another project", { imageUris: ["inferd://other/a.png"] }, status.INVALID_ARGUMENT],

@@ -64,7 +64,13 @@ export interface InferenceServiceDeps {
 export function createInferenceService({ context, repository, pipeline, jobs, jobsReady }: InferenceServiceDeps): InferenceServer {
   async function readImage(metadata: Metadata, request: InferRequest): Promise<Uint8Array> {
     const image = request.image;
-    if (!image) throw invalidArgument("no image: set image_data (PNG, JPEG or WebP bytes) or image_uri");
+    if (!image) {
+      // The oneof is the usual first stumble of TypeScript callers (`imageData: bytes` is ignored).
+      throw invalidArgument(
+        'no image: set the oneof image to image_data (PNG, JPEG or WebP bytes) or image_uri; with the TypeScript stubs, ' +
+          'image: { $case: "imageData", value: bytes } or image: { $case: "imageUri", value: "inferd://project/path" }',
+      );
+    }
     if (image.$case === "imageData") return image.value;
     const { project, path } = parseFileUri(image.value);
     context.auth.authorizeProject(metadata, project);
