@@ -10,7 +10,7 @@ import { Metadata, status } from "@grpc/grpc-js";
 import type { BadImages } from "./bad-images";
 import type { RawOutcome } from "./raw-client";
 import { encodeRequest as E, PATH, uploadFrames, type InferParametersInput } from "./requests";
-import { ALL_METHODS } from "./rpc-methods";
+import { ALL_METHODS, label } from "./rpc-methods";
 import { bearer, MODEL, TOKENS, type SuiteServer } from "./suite-server";
 import { lengthField, MALFORMED, reflection, varintField, healthRequest } from "./wire";
 
@@ -104,7 +104,7 @@ const PARSE_ERRORS = MALFORMED.filter(([what]) => what !== "field number 0").sli
  * to health and reflection, whose protobufjs decoders skip some damage a stricter parser refuses.
  */
 const malformedCases: BadInputCase[] = ALL_METHODS.flatMap((m) =>
-  (m.path.startsWith("/inferd.v1.") ? PARSE_ERRORS : PARSE_ERRORS.slice(0, 1)).map(([what, bytes]) => c(m.path.split("/")[2] ?? m.path, `malformed bytes (${what})`, IA, raw(m.path, bytes))),
+  (m.path.startsWith("/inferd.v1.") ? PARSE_ERRORS : PARSE_ERRORS.slice(0, 1)).map(([what, bytes]) => c(label(m.path), `malformed bytes (${what})`, IA, raw(m.path, bytes))),
 );
 
 /** The hand-written rows. */

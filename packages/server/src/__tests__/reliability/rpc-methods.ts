@@ -36,3 +36,11 @@ export function method(path: string): RpcMethod {
   if (!found) throw new Error(`no RPC ${path}`);
   return found;
 }
+
+/** A short readable name of a method: "Upload", "Health/Check", "Reflection v1alpha". */
+export function label(path: string): string {
+  const [, service = "", name = ""] = path.split("/");
+  if (service.startsWith("inferd.v1.")) return name;
+  if (service === "grpc.health.v1.Health") return `Health/${name}`;
+  return service.includes("v1alpha") ? "Reflection v1alpha" : "Reflection";
+}
