@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Server, ServerCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import { ServerCredentials, type ChannelOptions, type Server } from "@grpc/grpc-js";
 import { createAuthCheck } from "./auth/interceptor";
 import { createAuthorizer, type Authorizer } from "./auth/authorizer";
 import { createTokenTable, type TokenGrant } from "./auth/token-table";

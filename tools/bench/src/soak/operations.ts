@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { DiagnosticsClient, FilesClient, InferenceClient, type JobUpdate } from "@inferd/grpc-types/v1";
+import type { DiagnosticsClient, FilesClient, InferenceClient, JobUpdate } from "@inferd/grpc-types/v1";
 
 /** The clients an operation uses, all with the soak's token. */
 export interface SoakClients {

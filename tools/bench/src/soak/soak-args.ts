@@ -35,8 +35,10 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
     };
     if (arg === "--minutes") minutes = Math.min(value(), MAX_SOAK_MINUTES);
     else if (arg === "--concurrency") concurrency = Math.max(1, Math.floor(value()));
-    else if (arg === "--") serverArgs.push(...argv.slice(i + 1)), (i = argv.length);
-    else throw new Error(`unknown argument ${arg}\n${SOAK_USAGE}`);
+    else if (arg === "--") {
+      serverArgs.push(...argv.slice(i + 1));
+      break;
+    }    else throw new Error(`unknown argument ${arg}\n${SOAK_USAGE}`);
   }
   return { minutes, concurrency, serverArgs };
 }

@@ -46,7 +46,7 @@ export interface BadImages {
 export async function createBadImages(): Promise<BadImages> {
   const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: "#808080" } });
   const tinyPng = await solid(1, 1).png().toBuffer();
-  const midPng = await sharp({ create: { width: 64, height: 64, channels: 3, noise: { type: "gaussian", mean: 128, sigma: 40 } } }).png().toBuffer();
+  const midPng = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 40 } } }).png().toBuffer();
   const jpeg = await solid(64, 64).jpeg().toBuffer();
   const badCrcPng = Buffer.from(midPng);
   badCrcPng.writeUInt32BE((badCrcPng.readUInt32BE(29) ^ 0xffff) >>> 0, 29);

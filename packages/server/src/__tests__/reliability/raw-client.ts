@@ -9,6 +9,8 @@ export interface RawOutcome {
   readonly code: status | "stopped";
   /** Response messages received before the end. */
   readonly messages: readonly Buffer[];
+  /** The status message, for diagnosing a failure (tests assert codes, never this text). */
+  readonly details?: string;
 }
 
 /** Options of one raw call. */
@@ -34,7 +36,11 @@ const identity = (value: Buffer): Buffer => value;
  * method's path, exactly as a hostile client could.
  */
 export function createRawClient(address: string): RawClient {
-  const client = new Client(address, credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+  // A connection of its own (local subchannel pool), so each raw client is one HTTP/2 session.
+  const client = new Client(address, credentials.createInsecure(), {
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    "grpc.use_local_subchannel_pool": 1,
+  });
   return {
     call(path, kind, frames, options = {}) {
       const metadata = options.metadata ?? new Metadata();
@@ -43,14 +49,14 @@ export function createRawClient(address: string): RawClient {
       return new Promise((resolve) => {
         const messages: Buffer[] = [];
         let settled = false;
-        const finish = (code: status | "stopped"): void => {
+        const finish = (code: status | "stopped", details?: string): void => {
           if (settled) return;
           settled = true;
-          resolve({ code, messages });
+          resolve({ code, messages, ...(details !== undefined ? { details } : {}) });
         };
         const unaryCallback = (error: ServiceError | null, response?: Buffer): void => {
           if (response) messages.push(response);
-          finish(error ? error.code : status.OK);
+          finish(error ? error.code : status.OK, error?.details);
         };
         if (kind === "unary") {
           client.makeUnaryRequest(path, identity, identity, frames[0] ?? Buffer.alloc(0), metadata, callOptions, unaryCallback);
@@ -74,7 +80,7 @@ export function createRawClient(address: string): RawClient {
             call.cancel();
           }
         });
-        call.on("error", (error: ServiceError) => finish(error.code));
+        call.on("error", (error: ServiceError) => finish(error.code, error.details));
         call.on("status", (sent: { code: status }) => finish(sent.code));
         if (kind === "bidi") {
           const writable = call as unknown as { write(frame: Buffer): void; end(): void };
