@@ -7,6 +7,7 @@
  * change); it stays in the table so the fix is proven.
  */
 import { Metadata, status } from "@grpc/grpc-js";
+import { RunResponse } from "@inferd/grpc-types/v1";
 import type { BadImages } from "./bad-images";
 import type { RawOutcome } from "./raw-client";
 import { encodeRequest as E, PATH, uploadFrames, type InferParametersInput } from "./requests";
@@ -45,7 +46,7 @@ const upload = (header: Parameters<typeof uploadFrames>[0], chunks?: Uint8Array[
   s.call(PATH.upload, "client", uploadFrames(header, chunks), as(md));
 const uploadRaw = (frames: (ctx: CaseContext) => Buffer[]): Run => (ctx) => ctx.s.call(PATH.upload, "client", frames(ctx));
 const up = (project: string, path: string, md?: Metadata): Run => upload({ project, path }, undefined, md);
-const status_ = (project: string, path: string, md?: Metadata): Run => ({ s }) =>
+const uploadStatus = (project: string, path: string, md?: Metadata): Run => ({ s }) =>
   s.call(PATH.getUploadStatus, "unary", [E.getUploadStatus({ project, path })], as(md));
 const download = (uri: string, offset = 0n, md?: Metadata): Run => ({ s }) =>
   s.call(PATH.download, "server", [E.download({ uri, offset })], { maxMessages: 1_000, ...as(md) });
@@ -61,6 +62,19 @@ const run = (request: Parameters<typeof E.run>[0], md?: Metadata): Run => ({ s }
 const runOk = (extra: Parameters<typeof E.run>[0]): Run => run({ project: "demo", model: MODEL, imageUris: ["inferd://demo/present.png"], ...extra });
 const watch = (jobId: string): Run => ({ s }) => s.call(PATH.watchJob, "server", [E.watchJob({ jobId })], { maxMessages: 10_000 });
 const cancel = (jobId: string): Run => ({ s }) => s.call(PATH.cancelJob, "unary", [E.cancelJob({ jobId })]);
+/** Starts a job in project "other" as admin and returns its id (its one image fails: not an image). */
+const otherProjectJob = async (s: SuiteServer): Promise<string> => {
+  const run = E.run({ project: "other", model: MODEL, imageUris: ["inferd://other/private.txt"] });
+  const outcome = await s.call(PATH.run, "server", [run], { maxMessages: 1 });
+  const first = outcome.messages[0];
+  if (!first) throw new Error(`Run answered ${String(outcome.code)} without an update`);
+  return RunResponse.decode(first).update?.jobId ?? "";
+};
+const notYours = (path: string, kind: "server" | "unary"): Run => async ({ s }) => {
+  const jobId = await otherProjectJob(s);
+  const frame = kind === "server" ? E.watchJob({ jobId }) : E.cancelJob({ jobId });
+  return s.call(path, kind, [frame], { metadata: demoOnly, maxMessages: 10_000 });
+};
 const ping = (request: Parameters<typeof E.ping>[0], md?: Metadata): Run => ({ s }) => s.call(PATH.ping, "unary", [E.ping(request)], as(md));
 const numbers = (count: number, intervalMs = 0): Run => ({ s }) => s.call(PATH.streamNumbers, "server", [E.streamNumbers({ count, intervalMs })], { maxMessages: 10 });
 const sum = (values: bigint[]): Run => ({ s }) => s.call(PATH.uploadNumbers, "client", values.map((value) => E.uploadNumbers({ value })));
@@ -81,11 +95,6 @@ const header = (value: string): Metadata => {
 };
 const noToken = new Metadata();
 const demoOnly = bearer(TOKENS.demoOnly);
-const duplicateAuth = (): Metadata => {
-  const md = bearer(TOKENS.admin);
-  md.add("authorization", "Bearer some-other-token-0123456789");
-  return md;
-};
 const withHeader = (key: string, value: string): Metadata => {
   const md = bearer(TOKENS.admin);
   md.set(key, value);
@@ -157,13 +166,13 @@ const handWritten: BadInputCase[] = [
   c("Upload", "a project the token does not grant", PD, up("canary", "keep.bin", demoOnly)),
   c("Upload", "an InferRequest's bytes", IA, uploadRaw(() => [E.infer({ model: MODEL, version: "1" })])),
   // ---- Files.GetUploadStatus ----------------------------------------------------------
-  c("GetUploadStatus", "bad project", IA, status_("a/b", "x")),
-  c("GetUploadStatus", "path with ..", IA, status_("demo", "../x")),
-  c("GetUploadStatus", "path with NUL", IA, status_("demo", "x\u0000")),
-  c("GetUploadStatus", "absolute path", IA, status_("demo", "/etc/passwd")),
-  c("GetUploadStatus", "through a symlinked folder", PD, status_("demo", "escape/secret.txt")),
-  c("GetUploadStatus", "a project the token does not grant", PD, status_("canary", "keep.bin", demoOnly)),
-  c("GetUploadStatus", "no token", UA, status_("demo", "x", noToken)),
+  c("GetUploadStatus", "bad project", IA, uploadStatus("a/b", "x")),
+  c("GetUploadStatus", "path with ..", IA, uploadStatus("demo", "../x")),
+  c("GetUploadStatus", "path with NUL", IA, uploadStatus("demo", "x\u0000")),
+  c("GetUploadStatus", "absolute path", IA, uploadStatus("demo", "/etc/passwd")),
+  c("GetUploadStatus", "through a symlinked folder", PD, uploadStatus("demo", "escape/secret.txt")),
+  c("GetUploadStatus", "a project the token does not grant", PD, uploadStatus("canary", "keep.bin", demoOnly)),
+  c("GetUploadStatus", "no token", UA, uploadStatus("demo", "x", noToken)),
   // ---- Files.Download -----------------------------------------------------------------
   c("Download", "empty uri", IA, download("")),
   c("Download", "file:// uri", IA, download("file:///etc/passwd")),
@@ -268,10 +277,12 @@ const handWritten: BadInputCase[] = [
   c("WatchJob", "job id ../../etc/passwd", NF, watch("../../etc/passwd")),
   c("WatchJob", "job id with NUL", NF, watch(`${UUID}\u0000`)),
   c("WatchJob", "job id of 10,000 characters", NF, watch("j".repeat(10_000))),
+  c("WatchJob", "a job of a project the token does not grant answers like an unknown id", NF, notYours(PATH.watchJob, "server"), 18),
   c("CancelJob", "empty job id", IA, cancel("")),
   c("CancelJob", "unknown job id", NF, cancel(UUID)),
   c("CancelJob", "job id ../../etc/passwd", NF, cancel("../../etc/passwd")),
   c("CancelJob", "job id of 10,000 characters", NF, cancel("j".repeat(10_000))),
+  c("CancelJob", "a job of a project the token does not grant answers like an unknown id", NF, notYours(PATH.cancelJob, "unary"), 18),
   // ---- Diagnostics --------------------------------------------------------------------
   c("Ping", "payload over the message limit", RE, ping({ payload: Buffer.alloc(2 * 1024 * 1024) })),
   c("Ping", "invalid UTF-8 in the message is answered", OK, ({ s }) => s.call(PATH.ping, "unary", [lengthField(1, Buffer.from([0xc3, 0x28, 0xff]))])),
@@ -281,7 +292,9 @@ const handWritten: BadInputCase[] = [
   c("Ping", "Bearer without a token", UA, ping({ message: "x" }, header("Bearer "))),
   c("Ping", "token with trailing junk", UA, ping({ message: "x" }, header(`Bearer ${TOKENS.admin} extra`))),
   c("Ping", "token prefix only", UA, ping({ message: "x" }, header(`Bearer ${TOKENS.admin.slice(0, 16)}`))),
-  c("Ping", "duplicate authorization headers", UA, ping({ message: "x" }, duplicateAuth()), 11),
+  // Duplicate `authorization` headers (item 11) cannot be sent from Node: its HTTP/2 client
+  // refuses a second value of a single-value header. Item 11 needs a C-core client to prove.
+  c("Ping", "lower-case bearer scheme is accepted", OK, ping({ message: "x" }, header(`bearer ${TOKENS.admin}`))),
   c("Ping", "a 6 KiB custom header is fine", OK, ping({ message: "x" }, withHeader("x-junk", "j".repeat(6 * 1024)))),
   c("StreamNumbers", "count 1,000,001", IA, numbers(1_000_001)),
   c("StreamNumbers", "count 2^32-1", IA, numbers(2 ** 32 - 1)),

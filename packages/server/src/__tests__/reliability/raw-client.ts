@@ -20,6 +20,8 @@ export interface RawCallOptions {
   readonly deadlineMs?: number;
   /** Stop (cancel) a response stream after this many messages; default 4. */
   readonly maxMessages?: number;
+  /** Stop (cancel) a response stream at the first message for which this is true. */
+  readonly stopWhen?: (message: Buffer) => boolean;
 }
 
 /** A client that sends pre-encoded frames to any method path. */
@@ -75,7 +77,7 @@ export function createRawClient(address: string): RawClient {
             : client.makeBidiStreamRequest(path, identity, identity, metadata, callOptions);
         call.on("data", (message: Buffer) => {
           messages.push(message);
-          if (messages.length >= maxMessages) {
+          if (messages.length >= maxMessages || options.stopWhen?.(message)) {
             finish("stopped");
             call.cancel();
           }

@@ -61,12 +61,13 @@ const OUTSIDE_SECRET = "outside secret: must never be read or overwritten\n";
 /** Resolves once Health.Watch("") says SERVING (models loaded, jobs replayed). */
 export async function waitServing(raw: RawClient): Promise<void> {
   const serving = Buffer.from([0x08, 0x01]);
-  for (;;) {
-    // Watch streams the current status first; stop at the first SERVING, or watch again.
-    const outcome = await raw.call(PATH.healthWatch, "server", [healthRequest("")], { maxMessages: 1, deadlineMs: 60_000 });
-    if (outcome.messages.some((message) => message.equals(serving))) return;
-    if (outcome.code !== "stopped") throw new Error(`health watch ended with ${String(outcome.code)}`);
-  }
+  // Watch streams the current status, then every change: stop at the first SERVING.
+  const outcome = await raw.call(PATH.healthWatch, "server", [healthRequest("")], {
+    maxMessages: 1_000,
+    deadlineMs: 60_000,
+    stopWhen: (message) => message.equals(serving),
+  });
+  if (!outcome.messages.some((message) => message.equals(serving))) throw new Error(`health watch ended with ${String(outcome.code)}`);
 }
 
 /** Starts {@link SuiteServer}; extra flags are appended to the binary's command line. */
