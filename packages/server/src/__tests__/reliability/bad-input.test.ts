@@ -19,9 +19,13 @@ afterAll(async () => ctx?.s.close());
 
 const name = (code: Expected): string => (code === "stopped" ? "a live stream" : (status[code] ?? String(code)));
 
+/** Longest status message accepted: every value the server echoes must be capped (item 9). */
+const MAX_DETAILS_CHARS = 1024;
+
 async function check(row: BadInputCase): Promise<void> {
   const outcome = await row.run(ctx);
   expect(name(outcome.code)).toBe(name(row.expected));
+  expect(outcome.details?.length ?? 0).toBeLessThanOrEqual(MAX_DETAILS_CHARS);
   await ctx.s.assertAlive();
   await ctx.s.assertCanariesIntact();
 }
