@@ -96,6 +96,17 @@ const header = (value: string): Metadata => {
 };
 const noToken = new Metadata();
 const demoOnly = bearer(TOKENS.demoOnly);
+const binaryAuth = (): Metadata => {
+  const md = new Metadata();
+  md.set("authorization-bin", Buffer.from(`Bearer ${TOKENS.admin}`));
+  return md;
+};
+const repeatedHeader = (): Metadata => {
+  const md = bearer(TOKENS.admin);
+  md.add("x-trace", "one");
+  md.add("x-trace", "two");
+  return md;
+};
 const withHeader = (key: string, value: string): Metadata => {
   const md = bearer(TOKENS.admin);
   md.set(key, value);
@@ -296,6 +307,8 @@ const handWritten: BadInputCase[] = [
   // Duplicate `authorization` headers (item 11) cannot be sent from Node: its HTTP/2 client
   // refuses a second value of a single-value header. Item 11 needs a C-core client to prove.
   c("Ping", "lower-case bearer scheme is accepted", OK, ping({ message: "x" }, header(`bearer ${TOKENS.admin}`))),
+  c("Ping", "the token in a binary authorization-bin header", UA, ping({ message: "x" }, binaryAuth())),
+  c("Ping", "a custom header repeated is fine", OK, ping({ message: "x" }, repeatedHeader())),
   c("Ping", "a 6 KiB custom header is fine", OK, ping({ message: "x" }, withHeader("x-junk", "j".repeat(6 * 1024)))),
   c("StreamNumbers", "count 1,000,001", IA, numbers(1_000_001)),
   c("StreamNumbers", "count 2^32-1", IA, numbers(2 ** 32 - 1)),
