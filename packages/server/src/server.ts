@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Server, ServerCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import { ServerCredentials, type ChannelOptions, type Server } from "@grpc/grpc-js";
 import { createAuthCheck } from "./auth/interceptor";
 import { createAuthorizer, type Authorizer } from "./auth/authorizer";
 import { createTokenTable, type TokenGrant } from "./auth/token-table";
@@ -20,6 +20,7 @@ import { createServerHealth, OVERALL } from "./health/health";
 import { addReflection } from "./health/reflection";
 import { createCallGate } from "./lifecycle/call-gate";
 import { acquireDataDirLock } from "./lifecycle/data-dir-lock";
+import { TolerantDecodeServer } from "./lifecycle/malformed-request";
 import { createCallInterceptor, type CallCheck, type CallObserver } from "./lifecycle/call-interceptor";
 import { silentLogger, type Logger } from "./logger";
 import { serveMetrics, type MetricsEndpoint } from "./metrics/http";
@@ -192,7 +193,8 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const observers: CallObserver[] = metrics.observer ? [metrics.observer, gate.observer] : [gate.observer];
   const checks: CallCheck[] = authCheck ? [gate.check, authCheck] : [gate.check];
   const interceptors = [createCallInterceptor({ observers, checks })];
-  const server = new Server({ ...channelOptions(maxMessageBytes, options.keepalive), interceptors });
+  // TolerantDecodeServer: a request that does not parse is INVALID_ARGUMENT, not INTERNAL.
+  const server = new TolerantDecodeServer({ ...channelOptions(maxMessageBytes, options.keepalive), interceptors });
   const raiseConnectionWindows = raiseReceiveWindows(server);
   const health = createServerHealth(modules.map((module) => module.name));
   health.addToServer(server);

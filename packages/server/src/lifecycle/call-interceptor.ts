@@ -1,4 +1,5 @@
 import { ServerInterceptingCall, status, type Metadata, type ServerInterceptor, type StatusObject } from "@grpc/grpc-js";
+import { isMalformedRequest, malformedDetails } from "./malformed-request";
 
 /** Called when a call starts; returns the function called once with the call's final code. */
 export type CallObserver = (path: string) => (code: status) => void;
@@ -66,6 +67,15 @@ export function createCallInterceptor(parts: CallInterceptorParts): ServerInterc
               }
             }
             forward(metadata);
+          },
+          onReceiveMessage(message, forward) {
+            // A request that did not parse (see withTolerantDecode) never reaches the handler.
+            if (isMalformedRequest(message)) {
+              end(status.INVALID_ARGUMENT);
+              call.sendStatus({ code: status.INVALID_ARGUMENT, details: malformedDetails(message) });
+              return;
+            }
+            forward(message);
           },
           onCancel: () => end(status.CANCELLED),
         });
