@@ -103,7 +103,9 @@ export function toServiceError(error: unknown): MappedError {
   if (isServiceError(error)) {
     return { code: error.code, details: error.details, metadata: error.metadata, message: error.details };
   }
-  const system = error instanceof Error ? SYSTEM_ERRORS[(error as NodeJS.ErrnoException).code ?? ""] : undefined;
+  // Not `instanceof Error`: errors of Node's own modules may come from another realm (jest).
+  const code = typeof error === "object" && error !== null ? (error as NodeJS.ErrnoException).code : undefined;
+  const system = typeof code === "string" && Object.hasOwn(SYSTEM_ERRORS, code) ? SYSTEM_ERRORS[code] : undefined;
   if (system) return { code: STATUS_BY_KIND[system.kind], details: system.message, message: system.message };
   return {
     code: status.INTERNAL,
