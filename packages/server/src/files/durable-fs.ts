@@ -24,21 +24,24 @@ export async function renameDurably(from: string, to: string): Promise<void> {
 let sequence = 0;
 
 /**
- * Writes a small file atomically and durably: a temp file in the same folder, synced, then
- * renamed over the target and the folder synced. After a crash the target holds either the old
- * or the new content, never an empty or half-written file. The temp file is removed on failure.
+ * Writes a small file atomically and (unless `durable` is false) durably: a temp file in the
+ * same folder, synced, then renamed over the target and the folder synced. After a crash the
+ * target holds either the old or the new content, never an empty or half-written file. A
+ * cache that is checked when read and can be recomputed passes `durable: false` and skips the
+ * two syncs (the rename stays atomic). The temp file is removed on failure.
  */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeFileAtomic(file: string, text: string, durable = true): Promise<void> {
   const temp = `${file}.${process.pid}.${++sequence}.tmp`;
   try {
     const handle = await open(temp, "w");
     try {
       await handle.writeFile(text);
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
-    await renameDurably(temp, file);
+    if (durable) await renameDurably(temp, file);
+    else await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw error;

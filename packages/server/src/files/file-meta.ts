@@ -50,7 +50,9 @@ export async function recordChecksum(metaDir: string, key: string, file: string,
   const stats = await stat(file);
   const sidecar: Sidecar = { sha256, size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino };
   await mkdir(metaDir, { recursive: true });
-  await writeFileAtomic(join(metaDir, `${key}.json`), JSON.stringify(sidecar));
+  // Not synced: a checksum sidecar is a cache tied to the file's identity and checked when
+  // read; one lost or torn by a crash is recomputed from the file.
+  await writeFileAtomic(join(metaDir, `${key}.json`), JSON.stringify(sidecar), false);
 }
 
 /** The checksum of a published file: from its sidecar when current, else computed and recorded. */

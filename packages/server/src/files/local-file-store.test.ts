@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { promises as fsPromises } from "node:fs";
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InferdError, type ErrorKind } from "../errors";
@@ -185,5 +186,19 @@ describe("open uploads per project", () => {
     expect(await kindOf(store.beginUpload({ project: "p", path: "b", offset: 5n }))).toBe("failed-precondition");
     expect(await kindOf(store.beginUpload({ project: "p", path: "c", offset: 5n }))).toBe("failed-precondition");
     await store.beginUpload({ project: "p", path: "d", offset: 0n });
+  });
+});
+
+describe("durability", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test("publishing an upload syncs the folders of its old and its new name", async () => {
+    const { dataDir, uploadsDir } = projectLayout(root, "p");
+    const open = jest.spyOn(fsPromises, "open");
+    const session = await store.beginUpload({ project: "p", path: "dir/f", offset: 0n, totalSize: 3n });
+    await session.write([Buffer.from("abc")]);
+    // Only a folder sync opens a folder.
+    const opened = open.mock.calls.map(([path]) => String(path));
+    expect(opened).toEqual(expect.arrayContaining([uploadsDir, join(dataDir, "dir")]));
   });
 });

@@ -31,7 +31,7 @@ function populate(dataDir: string, project: string, count: number): void {
 
 /**
  * list-files: the latency of one 100-entry ListFiles page of a large project (100,000 files;
- * 5,000 in quick mode) vs one page of a 100-file project on the same server. A page's cost
+ * 2,000 in quick mode) vs one page of a 100-file project on the same server. A page's cost
  * must not grow with the project (ratio near 1); a server that walks the whole project for
  * every page makes paging quadratic and this ratio grows with the project.
  */
@@ -39,8 +39,8 @@ export const listFilesScenario: Scenario = {
   name: "list-files",
   summary: "a 100-entry ListFiles page of a 100,000-file project vs a page of a 100-file project",
   async run(context) {
-    const largeFiles = context.quick ? 5_000 : 100_000;
-    const callsPerRound = context.quick ? 5 : 20;
+    const largeFiles = context.quick ? 2_000 : 100_000;
+    const callsPerRound = context.quick ? 3 : 20;
     context.progress(`list-files: writing ${largeFiles} files`);
     const workDir = context.workDir;
     populate(join(workDir, "inferd-data"), "small", SMALL_FILES);
