@@ -151,6 +151,20 @@ describe("quota under concurrency", () => {
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
   });
 
+  test("a restart that cannot fit the quota is refused before it supersedes the live upload", async () => {
+    const superseded: Error[] = [];
+    const live = await store.beginUpload({ project: "q", path: "a", offset: 0n, totalSize: 500n }, { onSuperseded: (e) => superseded.push(e) });
+    await live.write([Buffer.alloc(100)]);
+    expect(await kindOf(store.beginUpload({ project: "q", path: "a", offset: 0n, restart: true, totalSize: 1001n }))).toBe("resource-exhausted");
+    expect(superseded).toEqual([]);
+    expect(await live.write([Buffer.alloc(400)])).toMatchObject({ complete: true, storedBytes: 500n });
+    // One that fits once the live upload's bytes are freed does take over.
+    const next = await store.beginUpload({ project: "q", path: "b", offset: 0n, totalSize: 100n });
+    await next.write([Buffer.alloc(50)]);
+    const restarted = await store.beginUpload({ project: "q", path: "b", offset: 0n, restart: true, totalSize: 500n });
+    expect(await restarted.write([Buffer.alloc(500)])).toMatchObject({ complete: true });
+  });
+
   test("a closed upload gives back what it set aside and keeps what it stored", async () => {
     const a = await store.beginUpload({ project: "q", path: "a", offset: 0n, totalSize: 900n });
     await a.write([Buffer.alloc(300)]);

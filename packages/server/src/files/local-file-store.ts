@@ -101,6 +101,11 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     const { project, path } = header;
     const live = registry.live(project, path);
     if (live && !header.restart) assertCanTakeOver(header, live);
+    if (live && header.restart && header.totalSize !== undefined) {
+      // The restart frees what the live upload stored and set aside; the new size must fit then.
+      const freed = Number(live.storedBytes) + live.heldBytes;
+      await quota.check(project, Number(header.totalSize) - freed, `uploading "${path}"`);
+    }
     await registry.settle(project, path, true);
     // A restart drops the unfinished upload (never the published file) before anything else.
     if (header.restart) await partials.discard(project, path);

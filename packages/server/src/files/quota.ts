@@ -27,6 +27,8 @@ export interface QuotaHold {
 export interface QuotaTracker {
   /** Throws RESOURCE_EXHAUSTED when `bytes` more would not fit; otherwise counts them. */
   reserve(project: string, bytes: number, what: string): Promise<void>;
+  /** Throws RESOURCE_EXHAUSTED when `bytes` more (may be negative) would not fit; counts nothing. */
+  check(project: string, bytes: number, what: string): Promise<void>;
   /** Throws RESOURCE_EXHAUSTED when `bytes` more would not fit; otherwise sets them aside. */
   hold(project: string, bytes: number, what: string): Promise<QuotaHold>;
   /** Adds (or with a negative number, removes) bytes already on disk or already gone. */
@@ -102,6 +104,10 @@ export function createQuotaTracker(root: string, limitBytes: number): QuotaTrack
       await ensureCounted(project);
       assertFits(project, bytes, what);
       addUsage(project, bytes);
+    },
+    async check(project, bytes, what) {
+      await ensureCounted(project);
+      assertFits(project, bytes, what);
     },
     async hold(project, bytes, what) {
       await ensureCounted(project);

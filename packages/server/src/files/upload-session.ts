@@ -83,6 +83,11 @@ export class DiskUploadSession implements UploadSession {
     return this.stored;
   }
 
+  /** Quota bytes this upload still sets aside for its declared size (given back when it closes). */
+  get heldBytes(): number {
+    return this.context.hold?.left ?? 0;
+  }
+
   /** What this upload declared (kept for a newer Upload of the path to be checked against). */
   get declaration(): { totalSize?: bigint; sha256?: string } {
     return { ...(this.totalSize !== undefined ? { totalSize: this.totalSize } : {}), ...(this.sha256 !== undefined ? { sha256: this.sha256 } : {}) };
