@@ -158,6 +158,13 @@ describe("quota under concurrency", () => {
     expect(await kindOf(store.beginUpload({ project: "q", path: "a", offset: 0n, restart: true, totalSize: 1001n }))).toBe("resource-exhausted");
     expect(superseded).toEqual([]);
     expect(await live.write([Buffer.alloc(400)])).toMatchObject({ complete: true, storedBytes: 500n });
+    // A resume declaring a size the live upload (which declared none) could never fit: same.
+    const open = await store.beginUpload({ project: "q", path: "c", offset: 0n }, { onSuperseded: (e) => superseded.push(e) });
+    await open.write([Buffer.alloc(10)]);
+    expect(await kindOf(store.beginUpload({ project: "q", path: "c", offset: 10n, totalSize: 1000n }))).toBe("resource-exhausted");
+    expect(superseded).toEqual([]);
+    await open.abort();
+    await store.delete("q", "c");
     // One that fits once the live upload's bytes are freed does take over.
     const next = await store.beginUpload({ project: "q", path: "b", offset: 0n, totalSize: 100n });
     await next.write([Buffer.alloc(50)]);

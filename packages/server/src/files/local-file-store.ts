@@ -101,10 +101,11 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     const { project, path } = header;
     const live = registry.live(project, path);
     if (live && !header.restart) assertCanTakeOver(header, live);
-    if (live && header.restart && header.totalSize !== undefined) {
-      // The restart frees what the live upload stored and set aside; the new size must fit then.
-      const freed = Number(live.storedBytes) + live.heldBytes;
-      await quota.check(project, Number(header.totalSize) - freed, `uploading "${path}"`);
+    if (live && header.totalSize !== undefined) {
+      // Taking over frees what the live upload set aside (and, for a restart, what it stored):
+      // the declared rest must fit then, or the live upload would be stopped for nothing.
+      const freed = live.heldBytes + (header.restart ? Number(live.storedBytes) : 0);
+      await quota.check(project, Number(header.totalSize - header.offset) - freed, `uploading "${path}"`);
     }
     await registry.settle(project, path, true);
     // A restart drops the unfinished upload (never the published file) before anything else.
