@@ -73,8 +73,27 @@ export interface MappedError extends Partial<ServiceError> {
 }
 
 /**
+ * Operating-system conditions that are no bug of the server and that a client can act on
+ * (retry later, resume once space is freed), by errno code. Anywhere they are thrown (file
+ * store, jobs, downloads) they reach the client with this kind and message, never INTERNAL.
+ */
+export const SYSTEM_ERRORS: Readonly<Record<string, { kind: ErrorKind; message: string }>> = {
+  ENOSPC: {
+    kind: "resource-exhausted",
+    message: "the server is out of disk space; bytes already stored are kept: retry (or resume an upload) once space is freed",
+  },
+  EDQUOT: {
+    kind: "resource-exhausted",
+    message: "the server is out of disk space (its disk quota is used up); retry once space is freed",
+  },
+  EMFILE: { kind: "unavailable", message: "the server has too many files open right now; retry shortly" },
+  ENFILE: { kind: "unavailable", message: "the server's machine has too many files open right now; retry shortly" },
+};
+
+/**
  * Maps anything thrown by a handler to a gRPC status: an InferdError through
- * {@link STATUS_BY_KIND}; a ServiceError keeps its code; anything else becomes INTERNAL
+ * {@link STATUS_BY_KIND}; a ServiceError keeps its code; an OS error of {@link SYSTEM_ERRORS}
+ * through that table; anything else becomes INTERNAL
  * with a generic message, the original kept as `cause` for logging.
  */
 export function toServiceError(error: unknown): MappedError {
@@ -84,6 +103,10 @@ export function toServiceError(error: unknown): MappedError {
   if (isServiceError(error)) {
     return { code: error.code, details: error.details, metadata: error.metadata, message: error.details };
   }
+  // Not `instanceof Error`: errors of Node's own modules may come from another realm (jest).
+  const code = typeof error === "object" && error !== null ? (error as NodeJS.ErrnoException).code : undefined;
+  const system = typeof code === "string" && Object.hasOwn(SYSTEM_ERRORS, code) ? SYSTEM_ERRORS[code] : undefined;
+  if (system) return { code: STATUS_BY_KIND[system.kind], details: system.message, message: system.message };
   return {
     code: status.INTERNAL,
     details: "internal server error; the server log has the details",

@@ -14,6 +14,7 @@ import {
   isLoopbackHost,
 } from "./config/defaults";
 import type { FileStore } from "./files/file-store";
+import type { FilesOptions } from "./files/options";
 import type { InferenceOptions } from "./inference/options";
 import { createLocalFileStore } from "./files/local-file-store";
 import { createServerHealth, OVERALL } from "./health/health";
@@ -85,6 +86,8 @@ export interface InferdServerOptions {
   shutdownGraceMs?: number;
   /** Model threads, job workers and job queue size of the Inference service. */
   inference?: InferenceOptions;
+  /** Upload idle timeout and per-project open-upload cap of the Files service. */
+  files?: FilesOptions;
 }
 
 /** Longest wait, once in-flight calls are done, for open streams (health watches) to close. */
@@ -182,8 +185,24 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   };
   const fileStore =
     options.fileStore ??
-    (await releaseOnError(createLocalFileStore({ root: resolve(dataDir, "files"), quotaBytesPerProject: options.quotaBytesPerProject ?? 0 })));
-  const context: ServiceContext = { logger, dataDir, modelsDir, maxMessageBytes, fileStore, auth, metrics, inference: options.inference ?? {} };
+    (await releaseOnError(
+      createLocalFileStore({
+      root: resolve(dataDir, "files"),
+      quotaBytesPerProject: options.quotaBytesPerProject ?? 0,
+      ...(options.files?.maxOpenUploadsPerProject !== undefined ? { maxOpenUploadsPerProject: options.files.maxOpenUploadsPerProject } : {}),
+      }),
+    ));
+  const context: ServiceContext = {
+    logger,
+    dataDir,
+    modelsDir,
+    maxMessageBytes,
+    fileStore,
+    auth,
+    metrics,
+    inference: options.inference ?? {},
+    files: options.files ?? {},
+  };
   const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
 
   // One interceptor for all of it (see createCallInterceptor): metrics and the gate see every

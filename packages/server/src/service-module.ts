@@ -1,6 +1,7 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Authorizer } from "./auth/authorizer";
 import type { FileStore } from "./files/file-store";
+import type { FilesOptions } from "./files/options";
 import type { InferenceOptions } from "./inference/options";
 import type { Logger } from "./logger";
 import type { ServerMetrics } from "./metrics/metrics";
@@ -22,6 +23,8 @@ export interface ServiceContext {
   readonly metrics: ServerMetrics;
   /** Model threads, job workers and queue size of the Inference service. */
   readonly inference?: InferenceOptions;
+  /** Upload idle timeout and open-upload cap of the Files service. */
+  readonly files?: FilesOptions;
 }
 
 /**

@@ -23,7 +23,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
   });
 }
 
-const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "run", "startup"];
+const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "startup"];
 
 test("pnpm bench --quick --json runs every scenario and prints one JSON line with finite figures", async () => {
   expect(existsSync(main)).toBe(true); // run `pnpm build` first
@@ -46,6 +46,7 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
     "infer-throughput/c4.req_per_s",
     "upload/throughput_vs_durable_copy",
     "upload/server_peak_rss",
+    "list-files/page_latency_vs_small_project",
     "run/total_time",
     "startup/time_to_serving",
   ];

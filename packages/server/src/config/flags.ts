@@ -57,6 +57,16 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "keepalive-timeout-ms": { env: "INFERD_KEEPALIVE_TIMEOUT_MS", type: "string", help: "drop a connection whose ping is unanswered this long" },
   "max-connection-idle-ms": { env: "INFERD_MAX_CONNECTION_IDLE_MS", type: "string", help: "close connections idle this long" },
   "max-connection-age-ms": { env: "INFERD_MAX_CONNECTION_AGE_MS", type: "string", help: "close connections older than this" },
+  "upload-idle-timeout-ms": {
+    env: "INFERD_UPLOAD_IDLE_TIMEOUT_MS",
+    type: "string",
+    help: "close an Upload that sends nothing this long, bytes kept; 0 = never (default 60000)",
+  },
+  "max-open-uploads": {
+    env: "INFERD_MAX_OPEN_UPLOADS",
+    type: "string",
+    help: "most uploads one project may have open at once; 0 = no cap (default 64)",
+  },
   "quota-mb": { env: "INFERD_QUOTA_MB", type: "string", help: "most MiB one project may store, partial uploads included (default unlimited)" },
   "shutdown-grace-ms": {
     env: "INFERD_SHUTDOWN_GRACE_MS",
@@ -186,6 +196,8 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   };
   const maxMessageMb = optionalInt("max-message-mb", 1, 2047) ?? DEFAULT_MAX_MESSAGE_MB;
   const quotaMb = optionalInt("quota-mb", 0, 2 ** 40);
+  const uploadIdleTimeoutMs = optionalInt("upload-idle-timeout-ms", 0, 2 ** 31 - 1);
+  const maxOpenUploads = optionalInt("max-open-uploads", 0, 1_000_000);
   const metricsPort = optionalInt("metrics-port", 0, 65535);
   const metricsHost = text("metrics-host");
   const modelThreads = optionalInt("model-threads", 0, 1024);
@@ -219,6 +231,10 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),
         ...(jobQueueSize !== undefined ? { jobQueueSize } : {}),
         ...(jobRetentionMs !== undefined ? { jobRetentionMs } : {}),
+      },
+      files: {
+        ...(uploadIdleTimeoutMs !== undefined ? { uploadIdleTimeoutMs } : {}),
+        ...(maxOpenUploads !== undefined ? { maxOpenUploadsPerProject: maxOpenUploads } : {}),
       },
     },
   };

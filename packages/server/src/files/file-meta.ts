@@ -1,7 +1,8 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "./durable-fs";
 
 /** The checksum sidecar of a published file, tied to the file's identity. */
 interface Sidecar {
@@ -19,27 +20,25 @@ export async function sha256OfFile(file: string): Promise<string> {
 }
 
 /**
- * A SHA-256 already fed with the first `bytes` bytes of a file: the state a resumed upload
- * continues from, so its hash is complete at publish without reading the file again.
+ * A SHA-256 already fed with the first `bytes` bytes of an open file: the state a resumed
+ * upload continues from, so its hash is complete at publish without reading the file again.
+ * Read through the same handle the session appends to, so the hash covers exactly the bytes
+ * that will be published.
  */
-export async function sha256OfPrefix(file: string, bytes: bigint): Promise<Hash> {
+export async function sha256OfPrefix(file: FileHandle, bytes: bigint): Promise<Hash> {
   const hash = createHash("sha256");
-  if (bytes === 0n) return hash;
-  for await (const chunk of createReadStream(file, { start: 0, end: Number(bytes) - 1, highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let position = 0; position < Number(bytes); ) {
+    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, Number(bytes) - position), position);
+    if (bytesRead === 0) throw new Error(`partial upload ended at ${position} of ${bytes} bytes while being hashed`);
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
   }
   return hash;
 }
 
 function matches(sidecar: Sidecar, stats: Stats): boolean {
   return sidecar.size === stats.size && sidecar.mtimeMs === stats.mtimeMs && sidecar.ino === stats.ino;
-}
-
-/** Writes a small file atomically: temp file in the same folder, then rename. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temp, text);
-  await rename(temp, file);
 }
 
 /**
@@ -51,7 +50,9 @@ export async function recordChecksum(metaDir: string, key: string, file: string,
   const stats = await stat(file);
   const sidecar: Sidecar = { sha256, size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino };
   await mkdir(metaDir, { recursive: true });
-  await writeFileAtomic(join(metaDir, `${key}.json`), JSON.stringify(sidecar));
+  // Not synced: a checksum sidecar is a cache tied to the file's identity and checked when
+  // read; one lost or torn by a crash is recomputed from the file.
+  await writeFileAtomic(join(metaDir, `${key}.json`), JSON.stringify(sidecar), false);
 }
 
 /** The checksum of a published file: from its sidecar when current, else computed and recorded. */

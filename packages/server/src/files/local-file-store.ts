@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
-import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, open, readFile, rm, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { InferdError } from "../errors";
 import { joinRelative, pathKey, prepareTarget, projectLayout, resolveExisting, type ProjectLayout } from "./disk-layout";
-import { checksumOf, recordChecksum, sha256OfPrefix, writeFileAtomic } from "./file-meta";
+import { renameDurably, syncDirectory, writeFileAtomic } from "./durable-fs";
+import { checksumOf, recordChecksum, sha256OfPrefix } from "./file-meta";
+import { createFileIndex } from "./file-index";
 import type { BeginUploadOptions, FilePage, FileStore, StoredFile, UploadRequestHeader, UploadStatus } from "./file-store";
-import { createKeyedMutex } from "./keyed-mutex";
-import { createQuotaTracker } from "./quota";
+import { assertOffset, assertSameDeclaration, createPartialUploads, partialFiles, type PartialDeclaration } from "./partial-uploads";
+import { createQuotaTracker, type QuotaHold } from "./quota";
+import { createUploadRegistry, DEFAULT_MAX_OPEN_UPLOADS_PER_PROJECT } from "./upload-registry";
 import { DiskUploadSession } from "./upload-session";
 import { formatFileUri } from "./uri";
 
@@ -17,41 +20,8 @@ export interface LocalFileStoreOptions {
   readonly root: string;
   /** Most bytes per project (published + partial); 0 = unlimited. */
   readonly quotaBytesPerProject?: number;
-}
-
-/** What an unfinished upload declared, kept beside its `.part` file. */
-interface PartialHeader {
-  readonly path: string;
-  readonly totalSize?: string;
-  readonly sha256?: string;
-}
-
-interface Partial {
-  readonly header: PartialHeader;
-  readonly storedBytes: bigint;
-}
-
-/**
- * A resume must declare what the unfinished upload declared: stored bytes of other content
- * would otherwise be completed with this content and fail only at publish (DATA_LOSS).
- */
-function assertSameDeclaration(path: string, stored: bigint, partial: PartialHeader | undefined, header: UploadRequestHeader): void {
-  if (stored === 0n || partial === undefined) return;
-  const restart = `send restart: true with offset 0 to replace it, or resume with the same declaration`;
-  if (partial.totalSize !== undefined && header.totalSize !== undefined && BigInt(partial.totalSize) !== header.totalSize) {
-    throw new InferdError(
-      "failed-precondition",
-      `total_size ${header.totalSize} differs from the ${partial.totalSize} declared by the unfinished upload of "${path}" ` +
-        `(${stored} bytes stored); ${restart}`,
-    );
-  }
-  if (partial.sha256 !== undefined && header.sha256 !== undefined && partial.sha256 !== header.sha256) {
-    throw new InferdError(
-      "failed-precondition",
-      `sha256 ${header.sha256} differs from the ${partial.sha256} declared by the unfinished upload of "${path}" ` +
-        `(${stored} bytes stored); ${restart}`,
-    );
-  }
+  /** Most uploads one project may have open at once; 0 = no cap. Default 64. */
+  readonly maxOpenUploadsPerProject?: number;
 }
 
 function notFound(path: string): InferdError {
@@ -62,55 +32,46 @@ function encodeToken(path: string): string {
   return Buffer.from(path, "utf8").toString("base64url");
 }
 
-async function walkFiles(root: string, folder: string, prefix: string, out: string[]): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(folder, { withFileTypes: true });
-  } catch {
-    return;
+/** The declaration of a live session, in the form kept on disk. */
+function declarationOf(path: string, session: DiskUploadSession): PartialDeclaration {
+  const { totalSize, sha256 } = session.declaration;
+  return { path, ...(totalSize !== undefined ? { totalSize: totalSize.toString() } : {}), ...(sha256 !== undefined ? { sha256 } : {}) };
+}
+
+/**
+ * Checks a new Upload against the live session of its path *before* that session is
+ * superseded, so an invalid request (a wrong offset, another declaration) is refused and the
+ * live upload goes on. The offset may name bytes the live call has received but not yet
+ * written (its client reconnected and read the status meanwhile); the exact check follows once
+ * the live session is closed.
+ */
+function assertCanTakeOver(header: UploadRequestHeader, live: DiskUploadSession): void {
+  const stored = live.storedBytes;
+  if (header.offset < stored || header.offset > stored + BigInt(live.queuedBytes)) {
+    assertOffset(header.path, header.offset, stored);
   }
-  for (const entry of entries) {
-    const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) await walkFiles(root, join(folder, entry.name), relative, out);
-    else if (entry.isFile() || entry.isSymbolicLink()) out.push(relative);
-  }
+  assertSameDeclaration(header.path, stored, declarationOf(header.path, live), header);
 }
 
 /**
  * The local-disk {@link FileStore}: one folder per project under `root`. Uploads append to a
  * `.part` file that survives cancels, disconnects and crashes, and are published with an
- * atomic rename; checksums are kept in sidecars; symbolic links never lead outside a project.
+ * atomic, synced rename; checksums are kept in sidecars; symbolic links never lead outside a
+ * project. Locking, quota, listing and partial uploads each live in a module of their own.
  */
 export async function createLocalFileStore(options: LocalFileStoreOptions): Promise<FileStore> {
   const { root } = options;
   await mkdir(root, { recursive: true });
   const quota = createQuotaTracker(root, options.quotaBytesPerProject ?? 0);
-  const mutex = createKeyedMutex();
-  const active = new Map<string, DiskUploadSession>();
+  const registry = createUploadRegistry(options.maxOpenUploadsPerProject ?? DEFAULT_MAX_OPEN_UPLOADS_PER_PROJECT);
   const layouts = new Map<string, ProjectLayout>();
   const layout = (project: string): ProjectLayout => {
     let known = layouts.get(project);
     if (!known) layouts.set(project, (known = projectLayout(root, project)));
     return known;
   };
-  const lockKey = (project: string, path: string): string => `${project}\n${path}`;
-  const partFiles = (project: string, path: string): { part: string; header: string; key: string } => {
-    const key = pathKey(path);
-    const { uploadsDir } = layout(project);
-    return { key, part: join(uploadsDir, `${key}.part`), header: join(uploadsDir, `${key}.json`) };
-  };
-
-  async function readPartial(project: string, path: string): Promise<Partial | undefined> {
-    const { part, header } = partFiles(project, path);
-    let parsed: PartialHeader;
-    try {
-      parsed = JSON.parse(await readFile(header, "utf8")) as PartialHeader;
-    } catch {
-      return undefined;
-    }
-    const size = await stat(part).then((s) => s.size, () => 0);
-    return { header: parsed, storedBytes: BigInt(size) };
-  }
+  const partials = createPartialUploads((project) => layout(project).uploadsDir, quota);
+  const index = createFileIndex((project) => layout(project).dataDir);
 
   async function describe(project: string, path: string, real: string, stats: Stats): Promise<StoredFile> {
     const { metaDir } = layout(project);
@@ -135,34 +96,93 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     return { file: await describe(project, path, real, stats), real };
   }
 
-  /** Closes a live session of the path (a newer call took over) and waits until it is closed. */
-  async function settle(key: string, supersede: boolean): Promise<void> {
-    const session = active.get(key);
-    if (!session) return;
-    if (supersede) await session.supersede();
-    else if (!session.live) await session.closed;
-  }
-
-  async function discardPartial(project: string, path: string): Promise<boolean> {
-    const partial = await readPartial(project, path);
-    const { part, header } = partFiles(project, path);
-    const partSize = await stat(part).then((s) => s.size, () => 0);
-    await rm(part, { force: true });
-    await rm(header, { force: true });
-    quota.adjust(project, -partSize);
-    return partial !== undefined || partSize > 0;
+  /** Opens (or resumes) the path's upload; the caller holds the path's lock and a slot. */
+  async function begin(header: UploadRequestHeader, beginOptions: BeginUploadOptions, releaseSlot: () => void): Promise<DiskUploadSession> {
+    const { project, path } = header;
+    const live = registry.live(project, path);
+    if (live && !header.restart) assertCanTakeOver(header, live);
+    if (live && header.totalSize !== undefined) {
+      // Taking over frees what the live upload set aside (and, for a restart, what it stored):
+      // the declared rest must fit then, or the live upload would be stopped for nothing.
+      const freed = live.heldBytes + (header.restart ? Number(live.storedBytes) : 0);
+      await quota.check(project, Number(header.totalSize - header.offset) - freed, `uploading "${path}"`);
+    }
+    await registry.settle(project, path, true);
+    // A restart drops the unfinished upload (never the published file) before anything else.
+    if (header.restart) await partials.discard(project, path);
+    const partial = header.restart ? undefined : await partials.read(project, path);
+    const stored = partial?.storedBytes ?? 0n;
+    assertOffset(path, header.offset, stored);
+    assertSameDeclaration(path, stored, partial?.declaration, header);
+    const previousTotal = partial?.declaration.totalSize;
+    const totalSize = header.totalSize ?? (previousTotal !== undefined ? BigInt(previousTotal) : undefined);
+    if (totalSize !== undefined && stored > totalSize) {
+      throw new InferdError("invalid-argument", `total_size ${totalSize} is smaller than the ${stored} bytes already stored for "${path}"`);
+    }
+    const sha256 = header.sha256 ?? partial?.declaration.sha256;
+    const hold: QuotaHold | undefined =
+      totalSize !== undefined ? await quota.hold(project, Number(totalSize - stored), `uploading "${path}"`) : undefined;
+    let handle: FileHandle | undefined;
+    try {
+      const { uploadsDir, dataDir, metaDir } = layout(project);
+      await mkdir(uploadsDir, { recursive: true });
+      const files = partialFiles(uploadsDir, path);
+      const saved: PartialDeclaration = {
+        path,
+        ...(totalSize !== undefined ? { totalSize: totalSize.toString() } : {}),
+        ...(sha256 !== undefined ? { sha256 } : {}),
+      };
+      await writeFileAtomic(files.header, JSON.stringify(saved));
+      // Read and append through one handle: the hash of the stored prefix and of every byte
+      // appended then covers exactly the file that is published.
+      handle = await open(files.part, "a+");
+      const onDisk = BigInt((await handle.stat()).size);
+      assertOffset(path, header.offset, onDisk);
+      const hash = await sha256OfPrefix(handle, stored);
+      const session: DiskUploadSession = new DiskUploadSession(
+        {
+          project,
+          path,
+          uri: formatFileUri(project, path),
+          key: files.key,
+          partFile: files.part,
+          headerFile: files.header,
+          dataDir,
+          metaDir,
+          quota,
+          hold,
+          onClosed: () => {
+            registry.closed(project, path, session);
+            releaseSlot();
+          },
+          onPublished: () => index.added(project, path),
+        },
+        handle,
+        hash,
+        stored,
+        totalSize,
+        sha256,
+        beginOptions.onSuperseded,
+      );
+      registry.register(project, path, session);
+      return session;
+    } catch (error) {
+      hold?.release();
+      await handle?.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   const store: FileStore = {
     async uploadStatus(project, path): Promise<UploadStatus> {
-      return mutex.run(lockKey(project, path), async () => {
-        await settle(lockKey(project, path), false);
-        const partial = await readPartial(project, path);
+      return registry.withPath(project, path, async () => {
+        await registry.settle(project, path, false);
+        const partial = await partials.read(project, path);
         const published = (await statFile(project, path))?.file;
         return {
           uri: formatFileUri(project, path),
           storedBytes: partial?.storedBytes ?? 0n,
-          ...(partial?.header.totalSize !== undefined ? { totalSize: BigInt(partial.header.totalSize) } : {}),
+          ...(partial?.declaration.totalSize !== undefined ? { totalSize: BigInt(partial.declaration.totalSize) } : {}),
           inProgress: partial !== undefined,
           ...(published ? { published } : {}),
         };
@@ -170,65 +190,14 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     },
 
     async beginUpload(header: UploadRequestHeader, beginOptions: BeginUploadOptions = {}) {
-      const { project, path } = header;
-      const key = lockKey(project, path);
-      return mutex.run(key, async () => {
-        await settle(key, true);
-        // A restart drops the unfinished upload (never the published file) before anything else.
-        if (header.restart) await discardPartial(project, path);
-        const partial = header.restart ? undefined : await readPartial(project, path);
-        const stored = partial?.storedBytes ?? 0n;
-        if (header.offset !== stored) {
-          throw new InferdError(
-            "failed-precondition",
-            `upload offset ${header.offset} does not match the ${stored} bytes already stored for "${path}"; resume from ${stored}`,
-          );
+      return registry.withPath(header.project, header.path, async () => {
+        const releaseSlot = registry.acquireSlot(header.project, header.path);
+        try {
+          return await begin(header, beginOptions, releaseSlot);
+        } catch (error) {
+          releaseSlot();
+          throw error;
         }
-        assertSameDeclaration(path, stored, partial?.header, header);
-        const previousTotal = partial?.header.totalSize;
-        const totalSize = header.totalSize ?? (previousTotal !== undefined ? BigInt(previousTotal) : undefined);
-        if (totalSize !== undefined && stored > totalSize) {
-          throw new InferdError("invalid-argument", `total_size ${totalSize} is smaller than the ${stored} bytes already stored for "${path}"`);
-        }
-        const sha256 = header.sha256 ?? partial?.header.sha256;
-        if (totalSize !== undefined) await quota.check(project, Number(totalSize - stored), `uploading "${path}"`);
-        const { uploadsDir, dataDir, metaDir } = layout(project);
-        await mkdir(uploadsDir, { recursive: true });
-        const files = partFiles(project, path);
-        const saved: PartialHeader = {
-          path,
-          ...(totalSize !== undefined ? { totalSize: totalSize.toString() } : {}),
-          ...(sha256 !== undefined ? { sha256 } : {}),
-        };
-        await writeFileAtomic(files.header, JSON.stringify(saved));
-        // Hash the stored prefix once now; the session hashes every byte it appends, so the
-        // file's SHA-256 is known at publish without reading it back.
-        const hash = await sha256OfPrefix(files.part, stored);
-        const handle = await open(files.part, "a");
-        const session: DiskUploadSession = new DiskUploadSession(
-          {
-            project,
-            path,
-            uri: formatFileUri(project, path),
-            key: files.key,
-            partFile: files.part,
-            headerFile: files.header,
-            dataDir,
-            metaDir,
-            quota,
-            onClosed: () => {
-              if (active.get(key) === session) active.delete(key);
-            },
-          },
-          handle,
-          hash,
-          stored,
-          totalSize,
-          sha256,
-          beginOptions.onSuperseded,
-        );
-        active.set(key, session);
-        return session;
       });
     },
 
@@ -252,7 +221,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     },
 
     async writeFile(project, path, data) {
-      return mutex.run(lockKey(project, path), async () => {
+      return registry.withPath(project, path, async () => {
         const { tmpDir, dataDir, metaDir } = layout(project);
         const target = await prepareTarget(dataDir, path);
         const previous = await lstat(target).catch(() => undefined);
@@ -271,12 +240,13 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
           }
           const sha256 = createHash("sha256").update(data).digest("hex");
           await recordChecksum(metaDir, pathKey(path), temp, sha256);
-          await rename(temp, target);
+          await renameDurably(temp, target);
         } catch (error) {
           await rm(temp, { force: true });
           quota.invalidate(project);
           throw error;
         }
+        index.added(project, path);
         const found = await statFile(project, path);
         if (!found) throw new InferdError("internal", `"${path}" vanished right after it was written`);
         return found.file;
@@ -284,33 +254,32 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     },
 
     async list(project, prefix, pageSize, pageToken): Promise<FilePage> {
-      const { dataDir } = layout(project);
-      const all: string[] = [];
-      await walkFiles(dataDir, dataDir, "", all);
-      const after = pageToken === "" ? undefined : Buffer.from(pageToken, "base64url");
-      const selected = all
-        .filter((path) => path.startsWith(prefix))
-        .map((path) => ({ path, bytes: Buffer.from(path, "utf8") }))
-        .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
-        .filter((entry) => after === undefined || Buffer.compare(entry.bytes, after) > 0);
+      let cursor = pageToken === "" ? undefined : Buffer.from(pageToken, "base64url").toString("utf8");
       const files: StoredFile[] = [];
-      let index = 0;
-      for (; index < selected.length && files.length < pageSize; index++) {
-        const entry = selected[index] as { path: string };
-        // Links that lead outside the project, or to folders, are not files of the project.
-        const found = await statFile(project, entry.path).catch(() => undefined);
-        if (found) files.push(found.file);
+      let more = true;
+      // Entries that are no files of the project (links leading outside, links to folders)
+      // are skipped; the index is asked again for as many as are still missing.
+      while (more && files.length < pageSize) {
+        const slice = await index.slice(project, prefix, cursor, pageSize - files.length);
+        for (const path of slice.paths) {
+          const found = await statFile(project, path).catch((error: unknown) => {
+            // Out of descriptors or a failing disk is not "no such file": say so.
+            if (["EMFILE", "ENFILE", "EIO"].includes((error as NodeJS.ErrnoException).code ?? "")) throw error;
+            return undefined; // a link leading outside, a link loop, removed meanwhile
+          });
+          if (found) files.push(found.file);
+        }
+        cursor = slice.paths[slice.paths.length - 1] ?? cursor;
+        more = slice.more && slice.paths.length > 0;
       }
       const last = files[files.length - 1];
-      const nextPageToken = index < selected.length && last ? encodeToken(last.path) : "";
-      return { files, nextPageToken };
+      return { files, nextPageToken: more && last ? encodeToken(last.path) : "" };
     },
 
     async delete(project, path) {
-      const key = lockKey(project, path);
-      return mutex.run(key, async () => {
-        await settle(key, true);
-        const discardedPartial = await discardPartial(project, path);
+      return registry.withPath(project, path, async () => {
+        await registry.settle(project, path, true);
+        const discardedPartial = await partials.discard(project, path);
         const found = await statFile(project, path);
         let deleted = false;
         if (found) {
@@ -319,7 +288,9 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
           const stats = await lstat(target);
           await rm(target, { force: true });
           await rm(join(layout(project).metaDir, `${pathKey(path)}.json`), { force: true });
+          await syncDirectory(join(target, "..")).catch(() => undefined);
           if (stats.isFile()) quota.adjust(project, -stats.size);
+          index.removed(project, path);
           deleted = true;
         }
         if (!deleted && !discardedPartial) throw notFound(path);
@@ -328,7 +299,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     },
 
     async close() {
-      await Promise.all([...active.values()].map((session) => session.abort()));
+      await Promise.all(registry.sessions().map((session) => session.abort()));
     },
   };
   return store;

@@ -1,11 +1,12 @@
 import type { Hash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
-import { lstat, rename, rm } from "node:fs/promises";
+import { lstat, rm } from "node:fs/promises";
 import { InferdError } from "../errors";
 import { prepareTarget } from "./disk-layout";
+import { renameDurably } from "./durable-fs";
 import { recordChecksum } from "./file-meta";
 import type { UploadOutcome, UploadSession } from "./file-store";
-import type { QuotaTracker } from "./quota";
+import type { QuotaHold, QuotaTracker } from "./quota";
 
 /** Everything a session needs from its store. */
 export interface SessionContext {
@@ -18,8 +19,12 @@ export interface SessionContext {
   readonly dataDir: string;
   readonly metaDir: string;
   readonly quota: QuotaTracker;
+  /** The declared bytes still to come, set aside when the upload began (none without total_size). */
+  readonly hold: QuotaHold | undefined;
   /** Called once when the session closed, whatever the reason. */
   readonly onClosed: () => void;
+  /** Called once the file is published at its path. */
+  readonly onPublished: () => void;
 }
 
 /** Writes every byte of `chunks` (`bytes` in all), continuing after short writes. */
@@ -54,6 +59,8 @@ export class DiskUploadSession implements UploadSession {
   live = true;
   /** Resolves when the part file is closed. */
   readonly closed: Promise<void>;
+  /** Bytes handed to {@link write} and not yet stored or refused. */
+  queuedBytes = 0;
   private open = true;
   private chain: Promise<unknown> = Promise.resolve();
   private markClosed!: () => void;
@@ -71,7 +78,25 @@ export class DiskUploadSession implements UploadSession {
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
   }
 
+  /** Bytes stored in the part file by this session so far (its resume point). */
+  get storedBytes(): bigint {
+    return this.stored;
+  }
+
+  /** Quota bytes this upload still sets aside for its declared size (given back when it closes). */
+  get heldBytes(): number {
+    return this.context.hold?.left ?? 0;
+  }
+
+  /** What this upload declared (kept for a newer Upload of the path to be checked against). */
+  get declaration(): { totalSize?: bigint; sha256?: string } {
+    return { ...(this.totalSize !== undefined ? { totalSize: this.totalSize } : {}), ...(this.sha256 !== undefined ? { sha256: this.sha256 } : {}) };
+  }
+
   write(chunks: readonly Uint8Array[]): Promise<UploadOutcome> {
+    let queued = 0;
+    for (const chunk of chunks) queued += chunk.length;
+    this.queuedBytes += queued;
     return this.enqueue(async () => {
       this.assertOpen();
       const { path } = this.context;
@@ -98,13 +123,17 @@ export class DiskUploadSession implements UploadSession {
         );
       }
       return outcome;
+    }).finally(() => {
+      this.queuedBytes -= queued;
     });
   }
 
   /** Appends `bytes` bytes (the sum of `chunks`) with one vectored write where the OS allows. */
   private async append(chunks: readonly Uint8Array[], bytes: number): Promise<UploadOutcome> {
     const { project, path } = this.context;
-    await this.context.quota.reserve(project, bytes, `uploading "${path}"`);
+    const what = `uploading "${path}"`;
+    if (this.context.hold) await this.context.hold.consume(bytes, what);
+    else await this.context.quota.reserve(project, bytes, what);
     // Hashed here, on the event loop, while nothing else of this session runs; if the write
     // fails the session closes and a resume hashes what reached the disk again.
     for (const chunk of chunks) this.hash.update(chunk);
@@ -166,6 +195,7 @@ export class DiskUploadSession implements UploadSession {
     if (!this.open) return;
     this.open = false;
     this.live = false;
+    this.context.hold?.release();
     try {
       await this.file.close();
     } finally {
@@ -177,7 +207,16 @@ export class DiskUploadSession implements UploadSession {
   private async publish(): Promise<UploadOutcome> {
     const { context } = this;
     await this.file.sync();
+    // The hash covers `stored` bytes written through this handle; publish only that file.
+    const onDisk = BigInt((await this.file.stat()).size);
     await this.close();
+    if (onDisk !== this.stored) {
+      throw new InferdError(
+        "aborted",
+        `the partial upload of "${context.path}" holds ${onDisk} bytes, not the ${this.stored} this call wrote; nothing was published; ` +
+          `query GetUploadStatus and resume`,
+      );
+    }
     const actual = this.hash.digest("hex");
     if (this.sha256 !== undefined && actual !== this.sha256) {
       await rm(context.partFile, { force: true });
@@ -192,9 +231,10 @@ export class DiskUploadSession implements UploadSession {
     const target = await prepareTarget(context.dataDir, context.path);
     const previous = await lstat(target).catch(() => undefined);
     await recordChecksum(context.metaDir, context.key, context.partFile, actual);
-    await rename(context.partFile, target);
+    await renameDurably(context.partFile, target);
     await rm(context.headerFile, { force: true });
     if (previous?.isFile()) context.quota.adjust(context.project, -previous.size);
+    context.onPublished();
     return this.outcome(true, actual);
   }
 }

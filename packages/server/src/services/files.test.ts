@@ -8,6 +8,7 @@ import { createAuthInterceptor } from "../auth/interceptor";
 import { createAuthorizer } from "../auth/authorizer";
 import { createTokenTable } from "../auth/token-table";
 import { createLocalFileStore } from "../files/local-file-store";
+import type { FilesOptions } from "../files/options";
 import { silentLogger } from "../logger";
 import { noMetrics } from "../metrics/metrics";
 import type { ServiceContext } from "../service-module";
@@ -24,10 +25,22 @@ interface Fixture {
   cleanup(): Promise<void>;
 }
 
-async function start(options: { quota?: number; tokens?: { token: string; projects: string[] }[] } = {}): Promise<Fixture> {
+interface StartOptions {
+  quota?: number;
+  tokens?: { token: string; projects: string[] }[];
+  files?: FilesOptions;
+  /** Where the store keeps its files; default a folder in the temp dir. */
+  root?: string;
+}
+
+async function start(options: StartOptions = {}): Promise<Fixture> {
   const temp = await createTempDir("files");
-  const root = join(temp.dir, "files");
-  const fileStore = await createLocalFileStore({ root, quotaBytesPerProject: options.quota ?? 0 });
+  const root = options.root ?? join(temp.dir, "files");
+  const fileStore = await createLocalFileStore({
+    root,
+    quotaBytesPerProject: options.quota ?? 0,
+    ...(options.files?.maxOpenUploadsPerProject !== undefined ? { maxOpenUploadsPerProject: options.files.maxOpenUploadsPerProject } : {}),
+  });
   const auth = createAuthorizer(createTokenTable((options.tokens ?? []).map((grant, i) => ({ ...grant, name: `t${i}` }))));
   const context: ServiceContext = {
     logger: silentLogger,
@@ -37,6 +50,7 @@ async function start(options: { quota?: number; tokens?: { token: string; projec
     fileStore,
     auth,
     metrics: noMetrics,
+    files: options.files ?? {},
   };
   const server = await createTestServer({
     services: [[FilesServiceDefinition, createFilesService(context) as never]],
@@ -298,5 +312,79 @@ describe("auth per project", () => {
     expect(await uploadBytes(f.client, { project: "beta", path: "a", chunks: [Buffer.from("ok")], metadata: bearer(admin) })).toMatchObject({
       complete: true,
     });
+  });
+});
+
+describe("an invalid Upload while another Upload of the path is live", () => {
+  beforeEach(async () => (f = await start()));
+  const data = randomBytes(1000);
+  const at = { project: "v", path: "live.bin" };
+
+  test("a header-only Upload with a wrong offset is refused and the live one completes", async () => {
+    let live!: ReturnType<FilesClient["upload"]>;
+    const liveEnded = new Promise<{ error: ServiceError | null; response?: { complete: boolean; sha256: string } }>((resolve) => {
+      live = f.client.upload((error, response) => resolve({ error, response }));
+    });
+    live.write({ content: { $case: "header", value: { ...at, offset: 0n, totalSize: 1000n, sha256: sha(data), restart: false } } });
+    live.write({ content: { $case: "chunk", value: data.subarray(0, 300) } });
+    let st = await getUploadStatus(f.client, at);
+    while (st.storedBytes === 0n) st = await getUploadStatus(f.client, at);
+    await expect(uploadBytes(f.client, { ...at, offset: 999n, chunks: [] })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    live.write({ content: { $case: "chunk", value: data.subarray(300) } });
+    live.end();
+    expect(await liveEnded).toMatchObject({ error: null, response: { complete: true, sha256: sha(data) } });
+    expect((await downloadBytes(f.client, "inferd://v/live.bin")).equals(data)).toBe(true);
+  });
+});
+
+describe("upload limits", () => {
+  test("an Upload that sends nothing is closed after the idle timeout (DEADLINE_EXCEEDED), its bytes kept", async () => {
+    f = await start({ files: { uploadIdleTimeoutMs: 300 } });
+    const quiet = new Promise<ServiceError | null>((resolve) => {
+      const call = f.client.upload((error) => resolve(error));
+      call.write({ content: { $case: "header", value: { project: "i", path: "idle", offset: 0n, totalSize: 10n, sha256: "", restart: false } } });
+      call.write({ content: { $case: "chunk", value: Buffer.from("12345") } });
+    });
+    expect(await quiet).toMatchObject({ code: status.DEADLINE_EXCEEDED });
+    expect(await getUploadStatus(f.client, { project: "i", path: "idle" })).toMatchObject({ inProgress: true, storedBytes: 5n });
+    const done = await uploadBytes(f.client, { project: "i", path: "idle", offset: 5n, chunks: [Buffer.from("67890")] });
+    expect(done).toMatchObject({ complete: true, storedBytes: 10n });
+  });
+
+  test("a client that sends no header at all is closed too", async () => {
+    f = await start({ files: { uploadIdleTimeoutMs: 300 } });
+    const silent = new Promise<ServiceError | null>((resolve) => {
+      f.client.upload((error) => resolve(error));
+    });
+    expect(await silent).toMatchObject({ code: status.DEADLINE_EXCEEDED });
+  });
+
+  test("over the per-project cap of open uploads: RESOURCE_EXHAUSTED; a closed one frees its slot", async () => {
+    f = await start({ files: { maxOpenUploadsPerProject: 2 } });
+    const open = (path: string): { call: ReturnType<FilesClient["upload"]>; ended: Promise<ServiceError | null> } => {
+      let call!: ReturnType<FilesClient["upload"]>;
+      const ended = new Promise<ServiceError | null>((resolve) => {
+        call = f.client.upload((error) => resolve(error));
+      });
+      call.write({ content: { $case: "header", value: { project: "c", path, offset: 0n, totalSize: 10n, sha256: "", restart: false } } });
+      call.write({ content: { $case: "chunk", value: Buffer.from("1") } });
+      return { call, ended };
+    };
+    const opened = [open("a"), open("b")];
+    for (const path of ["a", "b"]) {
+      let st = await getUploadStatus(f.client, { project: "c", path });
+      while (st.storedBytes === 0n) st = await getUploadStatus(f.client, { project: "c", path });
+    }
+    await expect(uploadBytes(f.client, { project: "c", path: "third", chunks: [Buffer.from("x")] })).rejects.toMatchObject({
+      code: status.RESOURCE_EXHAUSTED,
+    });
+    // Another project is not affected.
+    await uploadBytes(f.client, { project: "other", path: "third", chunks: [Buffer.from("x")] });
+    const first = opened[0]!;
+    first.call.write({ content: { $case: "chunk", value: Buffer.from("234567890") } });
+    first.call.end();
+    expect(await first.ended).toBeNull();
+    expect(await uploadBytes(f.client, { project: "c", path: "third", chunks: [Buffer.from("x")] })).toMatchObject({ complete: true });
+    opened[1]!.call.cancel();
   });
 });

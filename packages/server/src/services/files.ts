@@ -7,8 +7,9 @@ import {
   type UploadRequest,
   type UploadResponse,
 } from "@inferd/grpc-types/v1";
-import { invalidArgument, toServiceError } from "../errors";
+import { InferdError, invalidArgument, toServiceError } from "../errors";
 import type { StoredFile, UploadOutcome, UploadSession } from "../files/file-store";
+import { DEFAULT_UPLOAD_IDLE_TIMEOUT_MS } from "../files/options";
 import { parseFileUri } from "../files/uri";
 import { assertProject, assertProjectPath, validatePath, validatePrefix } from "../files/validate";
 import type { Logger } from "../logger";
@@ -50,21 +51,64 @@ export const UPLOAD_BUFFER_BYTES = 8 * 1024 * 1024;
 
 function upload(context: ServiceContext, call: ServerReadableStream<UploadRequest, UploadResponse>, callback: sendUnaryData<UploadResponse>): void {
   const { fileStore, auth, metrics, logger } = context;
+  const idleMs = context.files?.uploadIdleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_TIMEOUT_MS;
   let session: UploadSession | undefined;
   let last: UploadOutcome | undefined;
   let done = false;
+  let ended = false;
   let queue: Promise<void> = Promise.resolve();
   let headerSeen = false;
   let paused = false;
+  let idleTimer: NodeJS.Timeout | undefined;
   // Chunks received and not yet handed to the store, written together by one flush step.
   let batch: Buffer[] = [];
   let buffered = 0;
 
-  const fail = (error: unknown): void => {
+  /**
+   * Closes the session (bytes kept), now or once the header step that is opening it has ended.
+   * With `keepBatch` (the client went away, or went quiet) the chunks received and not yet
+   * written are stored first; after a failed write they are not, as they would follow a gap.
+   */
+  const closeSession = (keepBatch: boolean): void => {
+    const close = (opened: UploadSession): void => {
+      if (keepBatch && batch.length > 0) void opened.write(batch).catch(() => undefined);
+      batch = [];
+      void opened.abort(); // queued after that write; marks the session closing for GetUploadStatus
+    };
+    if (session) close(session);
+    else void queue.then(() => session && close(session));
+  };
+  const stopIdle = (): void => {
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+  };
+  const fail = (error: unknown, keepBatch = false): void => {
     if (done) return;
     done = true;
-    void session?.abort();
+    stopIdle();
+    closeSession(keepBatch);
     callback(reportError(logger, "Upload", error));
+  };
+  /**
+   * (Re)starts the idle timer: a client that sends nothing for `idleMs` (a dead peer, or one
+   * holding a file descriptor open on purpose) loses the call, not its bytes. It does not run
+   * while the server itself paused reading, or after the client half-closed.
+   */
+  const armIdle = (): void => {
+    stopIdle();
+    if (done || ended || paused || idleMs <= 0) return;
+    idleTimer = setTimeout(() => {
+      const stored = last?.storedBytes;
+      fail(
+        new InferdError(
+          "deadline-exceeded",
+          `the Upload sent no message for ${idleMs} ms and was closed` +
+            (stored !== undefined ? ` with ${stored} bytes stored` : "") +
+            `; the bytes stored are kept: query GetUploadStatus and resume`,
+        ),
+        true,
+      );
+    }, idleMs);
   };
   const step = (work: () => Promise<void>): void => {
     queue = queue.then(async () => {
@@ -84,6 +128,7 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
       paused = hold;
       if (hold) call.pause();
       else call.resume();
+      armIdle();
     }
   };
   const flush = async (): Promise<void> => {
@@ -104,8 +149,10 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
     }
   };
 
+  armIdle();
   call.on("data", (request: UploadRequest) => {
     if (done) return;
+    armIdle();
     const content = request.content;
     if (!headerSeen) {
       headerSeen = true;
@@ -123,7 +170,7 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
         auth.authorizeProject(call.metadata, project);
         session = await fileStore.beginUpload(
           { project, path, offset, restart, ...(totalSize !== undefined ? { totalSize } : {}), ...(sha256 ? { sha256 } : {}) },
-          { onSuperseded: fail },
+          { onSuperseded: (error) => fail(error) },
         );
       });
       return;
@@ -139,6 +186,8 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
     flow();
   });
   call.on("end", () => {
+    ended = true;
+    stopIdle();
     step(async () => {
       if (!session) throw invalidArgument("the Upload stream ended before its header; send a header first");
       const outcome = last?.complete ? last : await session.finish();
@@ -146,18 +195,12 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
       callback(null, { uri: outcome.uri, storedBytes: outcome.storedBytes, complete: outcome.complete, sha256: outcome.sha256 ?? "" });
     });
   });
-  /** Stores the chunks received but not yet written, then closes the session (bytes kept). */
-  const keepAndClose = (opened: UploadSession): void => {
-    if (batch.length > 0) void opened.write(batch).catch(() => undefined);
-    batch = [];
-    void opened.abort(); // queued after that write; marks the session closing for GetUploadStatus
-  };
   const broken = (): void => {
     if (done) return;
     done = true; // the client is gone: keep every byte received, answer nothing
-    if (session) keepAndClose(session);
+    stopIdle();
     // Still opening: the header step ends first, then what arrived meanwhile is stored.
-    void queue.then(() => session && keepAndClose(session));
+    closeSession(true);
   };
   call.on("cancelled", broken);
   call.on("error", broken);

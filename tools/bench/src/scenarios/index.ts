@@ -1,6 +1,7 @@
 import type { Scenario } from "../context";
 import { inferOverheadScenario } from "./infer-overhead";
 import { inferThroughputScenario } from "./infer-throughput";
+import { listFilesScenario } from "./list-files";
 import { runScenario } from "./run";
 import { startupScenario } from "./startup";
 import { unaryScenario } from "./unary";
@@ -12,6 +13,7 @@ export const SCENARIOS: readonly Scenario[] = [
   inferOverheadScenario,
   inferThroughputScenario,
   uploadScenario,
+  listFilesScenario,
   runScenario,
   startupScenario,
 ];
