@@ -53,8 +53,8 @@ export function decodeContents(what: string, datatype: OipDatatype, shape: reado
     const bad = (values as number[]).findIndex((v) => v < min || v > max);
     if (bad >= 0) throw invalidArgument(`${what}: element ${bad} (${String(values[bad])}) is out of range for ${datatype} (${min} to ${max})`);
   }
-  const Array = info.array as NonNullable<typeof info.array>;
-  const data = new Array(count);
+  const Typed = info.array as NonNullable<typeof info.array>;
+  const data = new Typed(count);
   (data as unknown as { set(values: ArrayLike<number | bigint>): void }).set(values as ArrayLike<number | bigint>);
   return { datatype, shape, data } as HostTensor;
 }

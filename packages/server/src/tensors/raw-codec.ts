@@ -23,11 +23,11 @@ export function decodeRaw(what: string, datatype: OipDatatype, shape: readonly n
       `${what}: raw contents are ${raw.byteLength} bytes; shape [${shape.join(",")}] of ${datatype} needs ${expected} (${count} x ${info.size})`,
     );
   }
-  const Array = info.array as NonNullable<typeof info.array>;
+  const Typed = info.array as NonNullable<typeof info.array>;
   // Copy into a buffer of its own: protobuf's buffers are shared and not aligned for the type.
   const copy = new ArrayBuffer(expected);
   new Uint8Array(copy).set(raw);
-  const data = new Array(copy, 0, count);
+  const data = new Typed(copy, 0, count);
   if (datatype === "BOOL") {
     const bad = (data as Uint8Array).findIndex((b) => b > 1);
     if (bad >= 0) throw invalidArgument(`${what}: BOOL element ${bad} is ${(data as Uint8Array)[bad]}; BOOL bytes must be 0 or 1`);
