@@ -42,7 +42,8 @@ function modelInfo(status: ModelStatus): ModelInfo {
   return {
     name: status.name,
     versions: status.versions.map((v) => ({ version: v.version, state: STATE_ENUM[v.state], message: v.message })),
-    task: status.config ? TASK_ENUM[status.config.task] : Task.UNSPECIFIED,
+    // Tensor models (no image task) have no inferd.v1 task; they are served over OIP.
+    task: status.config && status.config.task !== "tensor" ? TASK_ENUM[status.config.task] : Task.UNSPECIFIED,
     inputs: tensors(status.inputs),
     outputs: tensors(status.outputs),
     labels: [...(status.config?.labels ?? [])],
