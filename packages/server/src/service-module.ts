@@ -22,6 +22,8 @@ export interface ServiceContext {
   readonly metrics: ServerMetrics;
   /** Model threads, job workers and queue size of the Inference service. */
   readonly inference?: InferenceOptions;
+  /** Where the OIP REST API listens (off when undefined); it reports its bound address back. */
+  readonly http?: { readonly host: string; readonly port: number; onListening(address: string): void };
 }
 
 /**

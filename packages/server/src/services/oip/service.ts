@@ -2,6 +2,7 @@ import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import type { GRPCInferenceServiceServer, ModelStatistics } from "@inferd/grpc-types/inference";
 import { InferdError, toServiceError } from "../../errors";
 import type { Logger } from "../../logger";
+import type { ModelRepository } from "../../models/repository";
 import type { SharedModelRepository } from "../../models/shared-repository";
 import { SERVER_VERSION } from "../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "./describe";
@@ -30,6 +31,25 @@ function unary<Req, Res>(body: (request: Req) => Res | Promise<Res>): (call: Ser
         (error: unknown) => callback(toServiceError(error)),
       );
   };
+}
+
+/**
+ * The statistics of the ready versions of one model (or every model when `name` is empty),
+ * of one version when `version` is set. Throws NOT_FOUND for an unknown model or version.
+ */
+export function selectStatistics(repository: ModelRepository, statistics: InferStatisticsTable, name: string, version: string): ModelStatistics[] {
+  const all = repository.list();
+  const models = name === "" ? all : all.filter((m) => m.name === name);
+  if (name !== "" && models.length === 0) throw new InferdError("not-found", `model "${name}" is not in the repository; see RepositoryIndex`);
+  const stats: ModelStatistics[] = [];
+  for (const model of models) {
+    const versions = model.versions.filter((v) => v.state === "ready" && (version === "" || v.version === version));
+    if (version !== "" && versions.length === 0) {
+      throw new InferdError("not-found", `model "${model.name}" has no ready version "${version}"; see RepositoryIndex`);
+    }
+    for (const v of versions) stats.push(statistics.get(model.name, v.version));
+  }
+  return stats;
 }
 
 /** The handlers of inference.GRPCInferenceService over the shared model repository. */
@@ -87,20 +107,7 @@ export function createOipService({ repository, statistics, logger, accepting }: 
       });
     },
 
-    modelStatistics: unary((request) => {
-      const models = request.name === "" ? repository.list() : [statusOf(request.name)];
-      if (models[0] === undefined) throw new InferdError("not-found", `model "${request.name}" is not in the repository; see RepositoryIndex`);
-      const stats: ModelStatistics[] = [];
-      for (const model of models) {
-        if (!model) continue;
-        const versions = model.versions.filter((v) => v.state === "ready" && (request.version === "" || v.version === request.version));
-        if (request.version !== "" && versions.length === 0) {
-          throw new InferdError("not-found", `model "${model.name}" has no ready version "${request.version}"; see RepositoryIndex`);
-        }
-        for (const v of versions) stats.push(statistics.get(model.name, v.version));
-      }
-      return { modelStats: stats };
-    }),
+    modelStatistics: unary((request) => ({ modelStats: selectStatistics(repository, statistics, request.name, request.version) })),
 
     repositoryIndex: unary((request) => ({ models: repositoryIndex(repository.list(), request.ready) })),
 
