@@ -62,6 +62,17 @@ function requestedOutputs(model: ResolvedModel, request: ModelInferRequest): str
 
 const elapsed = (from: bigint): bigint => process.hrtime.bigint() - from;
 
+/**
+ * onnxruntime's own refusal of this request's values (e.g. two dynamic batch sizes that do not
+ * broadcast), which the checks before running cannot see: the caller's to fix, and its message
+ * says what is wrong. Anything else (a dead worker thread, ...) stays internal.
+ */
+function runFailure(model: string, error: unknown): unknown {
+  const message = error instanceof Error ? error.message : "";
+  if (!message.startsWith("Non-zero status code returned while running")) return error;
+  return new InferdError("invalid-argument", `model "${model}" cannot run on these inputs: ${message}`, { cause: error });
+}
+
 /** What {@link createModelInfer} works with. */
 export interface ModelInferDeps {
   readonly repository: ModelRepository;
@@ -84,7 +95,9 @@ export function createModelInfer({ repository, statistics }: ModelInferDeps): (r
       const feeds = decodeInputs(model, request);
       const outputNames = requestedOutputs(model, request);
       const decoded = process.hrtime.bigint();
-      const results = await runTensors(feeds, outputNames);
+      const results = await runTensors(feeds, outputNames).catch((error: unknown) => {
+        throw runFailure(model.name, error);
+      });
       const inferred = process.hrtime.bigint();
       const response: ModelInferResponse = {
         modelName: model.name,

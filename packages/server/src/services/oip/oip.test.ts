@@ -225,6 +225,7 @@ test.each<[string, Partial<ModelInferRequest>, status]>([
   ["too many inputs", { modelName: "add", inputs: [...addInputs(), input("c", "FP32", [1, 3])], rawInputContents: [f32(3), f32(3), f32(3)] }, IA],
   ["a missing input", { modelName: "add", inputs: [input("a", "FP32", [1, 3])], rawInputContents: [f32(3)] }, IA],
   ["an input given twice", { modelName: "add", inputs: [input("a", "FP32", [1, 3]), input("a", "FP32", [1, 3])], rawInputContents: [f32(3), f32(3)] }, IA],
+  ["dynamic batch sizes that do not broadcast (onnxruntime refuses)", { modelName: "add", inputs: [input("a", "FP32", [2, 3]), input("b", "FP32", [5, 3])], rawInputContents: [f32(6), f32(15)] }, IA],
   ["no model name", { inputs: addInputs(), rawInputContents: [f32(3), f32(3)] }, IA],
   ["unknown model", { modelName: "nope", inputs: addInputs(), rawInputContents: [f32(3), f32(3)] }, status.NOT_FOUND],
   ["unknown version", { modelName: "add", modelVersion: "7", inputs: addInputs(), rawInputContents: [f32(3), f32(3)] }, status.NOT_FOUND],

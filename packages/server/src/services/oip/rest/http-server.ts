@@ -114,7 +114,12 @@ export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndp
 
   async function route(request: IncomingMessage): Promise<Reply> {
     const method = request.method ?? "GET";
-    const path = decodeURI((request.url ?? "/").split("?")[0] ?? "/").replace(/\/+$/, "");
+    let path: string;
+    try {
+      path = decodeURI((request.url ?? "/").split("?")[0] ?? "/").replace(/\/+$/, "");
+    } catch {
+      throw new InferdError("invalid-argument", "the request path is not valid percent-encoding");
+    }
     if (path === "/v2/health/live" && method === "GET") return flag(true);
     if (path === "/v2/health/ready" && method === "GET") return flag(options.accepting() && repository.loaded());
     // Everything but the health probes needs the token when auth is on, as over gRPC.
