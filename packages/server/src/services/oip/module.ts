@@ -18,7 +18,13 @@ export function createOipModule(context: ServiceContext, repository: SharedModel
   return {
     name: "inference.GRPCInferenceService",
     definition: GRPCInferenceServiceService,
-    implementation: createOipService({ repository, statistics, logger: context.logger, accepting: () => accepting }),
+    implementation: createOipService({
+      repository,
+      statistics,
+      logger: context.logger,
+      accepting: () => accepting,
+      maxImagePixels: context.inference?.maxImagePixels,
+    }),
     async start() {
       // REST listens first, so that its liveness probe answers while the models load.
       if (context.http) {
@@ -31,6 +37,7 @@ export function createOipModule(context: ServiceContext, repository: SharedModel
           logger: context.logger,
           maxBodyBytes: context.maxMessageBytes,
           accepting: () => accepting,
+          maxImagePixels: context.inference?.maxImagePixels,
         });
         context.http.onListening(endpoint.address);
         context.logger.info({ address: `http://${endpoint.address}/v2` }, "OIP REST API listening");

@@ -20,6 +20,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { addModel, ALL_DATATYPES, identityAllModel, multiModel } from "../../models/__tests__/tensor-models";
 import { classifierModel, tempDir, writeModel } from "../../models/__tests__/tiny-models";
+import { renderSvg } from "../../inference/__tests__/images";
 import { createInferdServer, type InferdServer } from "../../server";
 import { emptyContents, encodeContents } from "../../tensors/contents-codec";
 import type { OipDatatype } from "../../tensors/datatypes";
@@ -302,6 +303,18 @@ test("an image-task model is reachable over OIP as raw tensors; a tensor model o
   );
   v1.close();
   expect(error?.code).toBe(status.FAILED_PRECONDITION);
+});
+
+test("an image-task model takes an encoded image as BYTES and runs its own preprocessing", async () => {
+  const png = await renderSvg(64, 48, "", "#00ff00"); // green, any size: resized per config.json
+  const response = await infer({ modelName: "classifier", inputs: [input("x", "BYTES", [1])], rawInputContents: [encodeRaw({ datatype: "BYTES", shape: [1], data: [png] })] });
+  const logits = [...(output(response, "logits").data as Float32Array)];
+  expect(logits[1]).toBeCloseTo(10, 3);
+  expect(logits[0]).toBeCloseTo(0, 3);
+  await expect(infer({ modelName: "classifier", inputs: [input("x", "BYTES", [1])], rawInputContents: [encodeRaw({ datatype: "BYTES", shape: [1], data: [Buffer.from("not an image")] })] })).rejects.toMatchObject({ code: IA });
+  await expect(infer({ modelName: "classifier", inputs: [input("x", "BYTES", [2])], rawInputContents: [encodeRaw({ datatype: "BYTES", shape: [2], data: [png, png] })] })).rejects.toMatchObject({ code: IA });
+  // A tensor model's input stays strictly typed: BYTES for an FP32 input is refused.
+  await expect(infer({ modelName: "add", inputs: [input("a", "BYTES", [1]), input("b", "FP32", [1, 3])], rawInputContents: [encodeRaw({ datatype: "BYTES", shape: [1], data: [png] }), f32(3)] })).rejects.toMatchObject({ code: IA });
 });
 
 test("reflection serves the OIP service with its real files", async () => {

@@ -19,6 +19,8 @@ export interface OipServiceDeps {
   readonly logger: Logger;
   /** False once the server is shutting down: ServerReady then answers false. */
   readonly accepting: () => boolean;
+  /** Pixel limit of encoded images sent to image-task models. */
+  readonly maxImagePixels?: number | undefined;
 }
 
 /** Runs a unary handler body, mapping anything it throws through the one error table. */
@@ -53,8 +55,8 @@ export function selectStatistics(repository: ModelRepository, statistics: InferS
 }
 
 /** The handlers of inference.GRPCInferenceService over the shared model repository. */
-export function createOipService({ repository, statistics, logger, accepting }: OipServiceDeps): GRPCInferenceServiceServer {
-  const infer = createModelInfer({ repository, statistics });
+export function createOipService({ repository, statistics, logger, accepting, maxImagePixels }: OipServiceDeps): GRPCInferenceServiceServer {
+  const infer = createModelInfer({ repository, statistics, maxImagePixels });
   const isReady = (name: string, version: string): boolean => {
     try {
       repository.resolve(name, version);

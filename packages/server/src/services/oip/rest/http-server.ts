@@ -48,6 +48,8 @@ export interface OipHttpOptions {
   readonly maxBodyBytes: number;
   /** False once the server is shutting down. */
   readonly accepting: () => boolean;
+  /** Pixel limit of encoded images sent to image-task models. */
+  readonly maxImagePixels?: number | undefined;
 }
 
 /** A listening REST endpoint. */
@@ -87,7 +89,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 /** Starts the REST endpoint. */
 export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndpoint> {
   const { repository, statistics } = options;
-  const infer = createModelInfer({ repository, statistics });
+  const infer = createModelInfer({ repository, statistics, maxImagePixels: options.maxImagePixels });
   const ready = (name: string, version: string): boolean => {
     try {
       repository.resolve(name, version);
