@@ -129,7 +129,8 @@ export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndp
     const authorization = request.headers["authorization"];
     if (authorization) metadata.set("authorization", authorization);
     options.auth.authenticate(metadata);
-    if (path === "/v2" && method === "GET") return json({ name: "inferd", version: SERVER_VERSION, extensions: OIP_EXTENSIONS });
+    // The REST API also speaks the binary tensor data extension.
+    if (path === "/v2" && method === "GET") return json({ name: "inferd", version: SERVER_VERSION, extensions: [...OIP_EXTENSIONS, "binary_tensor_data"] });
     if (path === "/v2/models/stats" && method === "GET") return json({ model_stats: selectStatistics(repository, statistics, "", "").map(statisticsToJson) });
     if (path === "/v2/repository/index" && method === "POST") {
       const body = await readBody(request, options.maxBodyBytes);
