@@ -1,3 +1,4 @@
+import { InferdError } from "../errors";
 import type { ModelRepository } from "./repository";
 
 /** A repository several service modules share; see {@link shareRepository}. */
@@ -9,7 +10,9 @@ export interface SharedModelRepository extends ModelRepository {
 /**
  * Lets several protocol front-ends (inferd.v1 Inference, OIP) use one repository: `load()`
  * runs once and every caller awaits the same loading, so no model is loaded twice; `close()`
- * runs once too. Each module may call both from its own start()/stop().
+ * runs once too. Each module may call both from its own start()/stop(). Once closing, resolve()
+ * answers UNAVAILABLE: a protocol whose listener stops after the owner closed the repository
+ * (REST) must not hand out released sessions.
  */
 export function shareRepository(repository: ModelRepository): SharedModelRepository {
   let loading: Promise<void> | undefined;
@@ -24,7 +27,10 @@ export function shareRepository(repository: ModelRepository): SharedModelReposit
     },
     loaded: () => done,
     list: () => repository.list(),
-    resolve: (name, version) => repository.resolve(name, version),
+    resolve(name, version) {
+      if (closing) throw new InferdError("unavailable", "the server is shutting down; retry against another instance");
+      return repository.resolve(name, version);
+    },
     close() {
       closing ??= repository.close();
       return closing;
