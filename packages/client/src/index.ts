@@ -1,10 +1,16 @@
 /**
  * @inferd/client: a typed client of the inferd gRPC API (health, diagnostics, files with
- * resumable transfers, inference and jobs). The `inferctl` command-line tool is built on it.
+ * resumable transfers, inference and jobs), and a typed client of the Open Inference Protocol
+ * (`createOipClient`, for inferd and other KServe v2 servers). The `inferctl` command-line tool
+ * is built on it.
  *
  * @packageDocumentation
  */
 export { createInferdClient } from "./client";
+export { createOipClient } from "./oip/oip-client";
+export type { OipClient, OipInferRequest, OipInferResult, OipInput } from "./oip/oip-client";
+export { datatypeOfData } from "./oip/tensors";
+export type { OipDatatype, OipTensor, TensorData } from "./oip/tensors";
 export type { InferdClient, InferOptions, ListFilesOptions, PingResult } from "./client";
 export type { ListJobsOptions } from "./client";
 export { DEFAULT_DEADLINE_MS } from "./connection";

@@ -9,7 +9,7 @@ const repoRoot = resolve(__dirname, "..", "..", "..");
 /** A minimal copy of the workspace: protos, buf configs, the package dir, a link to ts-proto. */
 function fakeWorkspace(): { root: string; pkg: string } {
   const root = mkdtempSync(join(tmpdir(), "inferd-fresh-"));
-  cpSync(join(repoRoot, "proto", "inferd"), join(root, "proto", "inferd"), { recursive: true });
+  for (const dir of ["inferd", "inference"]) cpSync(join(repoRoot, "proto", dir), join(root, "proto", dir), { recursive: true });
   for (const file of ["buf.yaml", "buf.gen.yaml", "package.json"]) cpSync(join(repoRoot, file), join(root, file));
   cpSync(join(repoRoot, "node_modules", "ts-proto", "package.json"), join(root, "node_modules", "ts-proto", "package.json"));
   const pkg = join(root, "packages", "grpc-types");

@@ -15,6 +15,7 @@ export type ErrorKind =
   | "permission-denied"
   | "cancelled"
   | "deadline-exceeded"
+  | "unimplemented"
   | "internal";
 
 /** The one table from domain error kinds to gRPC status codes. */
@@ -32,6 +33,7 @@ export const STATUS_BY_KIND: Readonly<Record<ErrorKind, status>> = {
   "permission-denied": status.PERMISSION_DENIED,
   cancelled: status.CANCELLED,
   "deadline-exceeded": status.DEADLINE_EXCEEDED,
+  unimplemented: status.UNIMPLEMENTED,
   internal: status.INTERNAL,
 };
 

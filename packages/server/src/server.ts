@@ -78,6 +78,10 @@ export interface InferdServerOptions {
   metricsPort?: number;
   /** Interface for the metrics endpoint; default the gRPC host. */
   metricsHost?: string;
+  /** Serve the Open Inference Protocol's REST API (/v2) on this port (0 picks one); off when undefined. */
+  httpPort?: number;
+  /** Interface of the REST API; default the gRPC host. */
+  httpHost?: string;
   /** A file store to use instead of the local-disk one under `dataDir`. */
   fileStore?: FileStore;
   /** Modules added after the built-in ones (tests, embedders). */
@@ -101,6 +105,8 @@ export interface InferdServer {
   readonly port: number;
   /** "host:port" of the Prometheus endpoint, when metrics are on. */
   readonly metricsAddress: string | undefined;
+  /** "host:port" of the OIP REST API once it listens (set before `ready` resolves), when it is on. */
+  readonly httpAddress: string | undefined;
   /** Resolves once every module's start-up work is done and health reports SERVING. */
   readonly ready: Promise<void>;
   /** What the modules got: the file store, the authorizer, ... */
@@ -192,6 +198,11 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
       ...(options.files?.maxOpenUploadsPerProject !== undefined ? { maxOpenUploadsPerProject: options.files.maxOpenUploadsPerProject } : {}),
       }),
     ));
+  let httpAddress: string | undefined;
+  const http =
+    options.httpPort === undefined
+      ? undefined
+      : { host: options.httpHost ?? host, port: options.httpPort, onListening: (address: string) => (httpAddress = address) };
   const context: ServiceContext = {
     logger,
     dataDir,
@@ -202,6 +213,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     metrics,
     inference: options.inference ?? {},
     files: options.files ?? {},
+    ...(http ? { http } : {}),
   };
   const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
 
@@ -298,6 +310,9 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     address,
     port,
     metricsAddress: metricsEndpoint?.address,
+    get httpAddress() {
+      return httpAddress;
+    },
     ready,
     context,
     shutdown(graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) {

@@ -25,6 +25,8 @@ export interface ServiceContext {
   readonly inference?: InferenceOptions;
   /** Upload idle timeout and open-upload cap of the Files service. */
   readonly files?: FilesOptions;
+  /** Where the OIP REST API listens (off when undefined); it reports its bound address back. */
+  readonly http?: { readonly host: string; readonly port: number; onListening(address: string): void };
 }
 
 /**

@@ -41,3 +41,10 @@ test("a tokens file grants projects; a bad one names the entry", async () => {
   expect(() => parseBinaryConfig(["--tokens-file", bad], {})).toThrow(/tokens\[0\]\.projects/);
   await temp.cleanup();
 });
+
+test("the OIP REST API is off by default; --http-port / INFERD_HTTP_PORT turn it on", () => {
+  expect(parseBinaryConfig([], {}).server.httpPort).toBeUndefined();
+  expect(parseBinaryConfig([], { INFERD_HTTP_PORT: "8000", INFERD_HTTP_HOST: "::1" }).server).toMatchObject({ httpPort: 8000, httpHost: "::1" });
+  expect(parseBinaryConfig(["--http-port", "0"], { INFERD_HTTP_PORT: "8000" }).server.httpPort).toBe(0);
+  expect(() => parseBinaryConfig(["--http-port", "70000"], {})).toThrow(ConfigError);
+});

@@ -67,6 +67,8 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: "most uploads one project may have open at once; 0 = no cap (default 64)",
   },
+  "http-port": { env: "INFERD_HTTP_PORT", type: "string", help: "serve the Open Inference Protocol's REST API (/v2) on this port; 0 picks one (default off)" },
+  "http-host": { env: "INFERD_HTTP_HOST", type: "string", help: "interface of the REST API (default --host)" },
   "quota-mb": { env: "INFERD_QUOTA_MB", type: "string", help: "most MiB one project may store, partial uploads included (default unlimited)" },
   "shutdown-grace-ms": {
     env: "INFERD_SHUTDOWN_GRACE_MS",
@@ -200,6 +202,8 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const maxOpenUploads = optionalInt("max-open-uploads", 0, 1_000_000);
   const metricsPort = optionalInt("metrics-port", 0, 65535);
   const metricsHost = text("metrics-host");
+  const httpPort = optionalInt("http-port", 0, 65535);
+  const httpHost = text("http-host");
   const modelThreads = optionalInt("model-threads", 0, 1024);
   const jobWorkers = optionalInt("job-workers", 1, 64);
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
@@ -226,6 +230,8 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       ...(quotaMb !== undefined ? { quotaBytesPerProject: quotaMb * 1024 * 1024 } : {}),
       ...(metricsPort !== undefined ? { metricsPort } : {}),
       ...(metricsHost !== undefined ? { metricsHost } : {}),
+      ...(httpPort !== undefined ? { httpPort } : {}),
+      ...(httpHost !== undefined ? { httpHost } : {}),
       inference: {
         ...(modelThreads !== undefined ? { modelThreads } : {}),
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),

@@ -1,3 +1,4 @@
+import { InferdError } from "../errors";
 import type { ResolvedModel } from "../models/repository";
 import { classColor, finishDetections, TASKS, type Box, type TaskParameters } from "../tasks";
 import { decodeImage, DEFAULT_MAX_IMAGE_PIXELS } from "./decode";
@@ -69,6 +70,13 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
   return {
     async infer(model, image, parameters, onStage) {
       const started = performance.now();
+      const taskName = model.config.task;
+      if (taskName === "tensor") {
+        throw new InferdError(
+          "failed-precondition",
+          `model "${model.name}" is a tensor model (no image task in its config.json); call it with the Open Inference Protocol (inference.GRPCInferenceService/ModelInfer)`,
+        );
+      }
       onStage?.("preprocess");
       const decoded = await decodeImage(image, maxImagePixels);
       const decodedAt = performance.now();
@@ -80,7 +88,7 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
       const inferredAt = performance.now();
 
       onStage?.("postprocess");
-      const task = TASKS[model.config.task]({
+      const task = TASKS[taskName]({
         config: model.config,
         outputs: model.outputNames.map((name) => outputs.get(name)).filter((o) => o !== undefined),
         inputWidth: geometry.inputWidth,

@@ -15,7 +15,7 @@ test("a version may come from a file of an npm package", () => {
 });
 
 test.each([
-  ["no task", {}, "task"],
+  ["an image field on a tensor model", { input: { width: 1, height: 1 } }, "input"],
   ["an unknown task", { task: "ocr" }, "task"],
   ["an unknown field", { task: "detection", input: { width: 1, height: 1 }, thresholds: {} }, "thresholds"],
   ["a typo inside input", { task: "detection", input: { width: 1, height: 1, colour_order: "BGR" } }, "input.colour_order"],
@@ -27,4 +27,10 @@ test.each([
 ])("%s is rejected with the field named", (_name, raw, field) => {
   expect(() => parseModelConfig(raw)).toThrow(ModelConfigError);
   expect(() => parseModelConfig(raw)).toThrow(`"${field}"`);
+});
+
+test("a config without a task, or with task tensor, is a tensor model", () => {
+  expect(parseModelConfig({}).task).toBe("tensor");
+  const config = parseModelConfig({ task: "tensor", description: "adds", versions: { "2": { package: "p", file: "m.onnx" } } });
+  expect(config).toMatchObject({ task: "tensor", description: "adds", versions: { "2": { package: "p", file: "m.onnx" } } });
 });

@@ -8,6 +8,13 @@
 /** The post-processing a model's outputs go through. */
 export type TaskName = "text-detection" | "detection" | "segmentation" | "classification";
 
+/**
+ * What a model is served as: an image task (Infer and Run post-process its outputs), or
+ * "tensor": raw named tensors in and out, over the Open Inference Protocol only. A config.json
+ * without a task is a tensor model.
+ */
+export type ModelTask = TaskName | "tensor";
+
 /** How the image is resized into the input tensor. */
 export type ResizeMode = "stretch" | "letterbox" | "fit";
 
@@ -83,7 +90,7 @@ export interface PackageFileSource {
 
 /** A validated config.json with every default filled in. */
 export interface ModelConfig {
-  readonly task: TaskName;
+  readonly task: ModelTask;
   readonly description: string;
   readonly input: InputConfig;
   /** Output tensor names to read; default: the model's first output. */
@@ -202,11 +209,24 @@ function parseVersions(raw: unknown): Record<string, PackageFileSource> {
   return result;
 }
 
+/** Fields a tensor model's config.json may have: the rest describe image pre- and post-processing. */
+const TENSOR_FIELDS = ["task", "description", "versions"] as const;
+
+/**
+ * A tensor model's config: only a description and version sources; the image fields keep their
+ * defaults and are never read (the OIP service feeds the model's tensors as they come).
+ */
+function parseTensorConfig(root: Json): ModelConfig {
+  onlyKeys(root, "", TENSOR_FIELDS);
+  const image = parseModelConfig({ task: "classification", input: { resize: "fit" } });
+  return { ...image, task: "tensor", description: string(root["description"], "description", ""), versions: parseVersions(root["versions"]) };
+}
+
 /** Validates a parsed config.json and fills its defaults; throws {@link ModelConfigError}. */
 export function parseModelConfig(raw: unknown): ModelConfig {
   const root = object(raw, "(root)");
+  if (root["task"] === undefined || root["task"] === "tensor") return parseTensorConfig(root);
   onlyKeys(root, "", ["task", "description", "input", "outputs", "labels", "defaults", "text_detection", "detection", "segmentation", "classification", "versions"]);
-  if (root["task"] === undefined) fail("task", `is required: one of ${TASKS.join(", ")}`);
   const task = oneOf(root["task"], "task", TASKS, "classification");
   const defaults = object(root["defaults"], "defaults");
   onlyKeys(defaults, "defaults", ["confidence_threshold", "iou_threshold", "max_results"]);

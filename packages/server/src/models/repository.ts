@@ -128,6 +128,8 @@ function newestFirst(a: string, b: string): number {
 
 /** Checks that the model's tensors are what the config says they are; returns the names to use. */
 function bindTensors(config: ModelConfig, session: ModelSession): { inputName: string; outputNames: string[] } {
+  // A tensor model is fed and read by name per request: nothing to check against an image task.
+  if (config.task === "tensor") return { inputName: session.inputs[0]?.name ?? "", outputNames: session.outputs.map((o) => o.name) };
   const input = config.input.name === undefined ? session.inputs[0] : session.inputs.find((i) => i.name === config.input.name);
   if (!input) {
     throw new Error(`the model has no input "${config.input.name ?? ""}"; its inputs are ${session.inputs.map((i) => i.name).join(", ")}`);

@@ -1,4 +1,5 @@
 import * as ort from "onnxruntime-node";
+import { runTensorsInProcess, type RunTensors } from "./tensor-run";
 import { NO_SPINNING } from "./worker-runtime";
 
 /** A float32 tensor: row-major data and its dimensions. */
@@ -25,6 +26,12 @@ export interface ModelSession {
   readonly outputs: readonly TensorSignature[];
   /** Runs the model on one float32 input; resolves with the named float outputs. */
   run(inputName: string, input: FloatTensor, outputNames: readonly string[]): Promise<Map<string, FloatTensor>>;
+  /**
+   * Runs the model on named inputs of any element type; resolves with each requested output in
+   * its own type (tensor protocols such as OIP). Optional so that a runtime without it still
+   * serves image tasks; OIP answers UNAVAILABLE for such a model.
+   */
+  runTensors?: RunTensors;
   release(): Promise<void>;
 }
 
@@ -79,6 +86,7 @@ export const loadOnnxModel: ModelLoader = async (modelPath, options) => {
       }
       return outputs;
     },
+    runTensors: (feeds, outputNames) => runTensorsInProcess(ort, session, feeds, outputNames),
     release: () => session.release(),
   };
 };

@@ -1,5 +1,6 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import type { FloatTensor, ModelLoader, ModelSession, TensorSignature } from "./runtime";
+import { createWorkerTensorRunner, TENSOR_WORKER_SOURCE } from "./tensor-run";
 
 /**
  * onnxruntime-node's `session.run` is synchronous on the calling thread (1.30 wraps it in a
@@ -75,7 +76,7 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
   // parentPort (a shorter path through Node's messaging; the worker object keeps only the
   // error and exit events).
   const { port1: port, port2 } = new MessageChannel();
-  const worker = new Worker(WORKER_SOURCE, {
+  const worker = new Worker(WORKER_SOURCE + TENSOR_WORKER_SOURCE, {
     eval: true,
     workerData: { ortPath: require.resolve("onnxruntime-node"), port: port2 },
     transferList: [port2],
@@ -136,6 +137,7 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
       for (const o of reply.outputs as { name: string; data: Float32Array; dims: number[] }[]) outputs.set(o.name, { data: o.data, dims: o.dims });
       return outputs;
     },
+    runTensors: createWorkerTensorRunner((message, transfer) => call({ id: nextId++, ...message }, transfer)),
     async release() {
       if (!dead) await call({ id: nextId++, type: "release" }).catch(() => undefined);
       port.close();

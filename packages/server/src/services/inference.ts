@@ -36,7 +36,8 @@ function modelInfo(status: ModelStatus): ModelInfo {
   return {
     name: status.name,
     versions: status.versions.map((v) => ({ version: v.version, state: STATE_ENUM[v.state], message: v.message })),
-    task: status.config ? TASK_ENUM[status.config.task] : Task.UNSPECIFIED,
+    // Tensor models (no image task) have no inferd.v1 task; they are served over OIP.
+    task: status.config && status.config.task !== "tensor" ? TASK_ENUM[status.config.task] : Task.UNSPECIFIED,
     inputs: tensors(status.inputs),
     outputs: tensors(status.outputs),
     labels: [...(status.config?.labels ?? [])],
@@ -115,17 +116,26 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
   };
 }
 
+/** The model repository of the Inference service, as the server configures it. */
+export function createInferenceRepository(context: ServiceContext, options: InferenceOptions = context.inference ?? {}): ModelRepository {
+  return createModelRepository({
+    dir: context.modelsDir,
+    logger: context.logger,
+    runtime: { intraOpThreads: options.modelThreads ?? 0 },
+  });
+}
+
 /**
  * The Inference service module: loads the model repository and replays the job journal at
  * start-up (health turns SERVING after both), and on shutdown lets running jobs finish their
  * current image (the rest resumes after a restart) and releases the models.
  */
-export function createInferenceModule(context: ServiceContext, options: InferenceOptions = context.inference ?? {}): ServiceModule {
-  const repository = createModelRepository({
-    dir: context.modelsDir,
-    logger: context.logger,
-    runtime: { intraOpThreads: options.modelThreads ?? 0 },
-  });
+export function createInferenceModule(
+  context: ServiceContext,
+  options: InferenceOptions = context.inference ?? {},
+  // Given when other protocol modules (OIP) serve the same models: see createServiceModules.
+  repository: ModelRepository = createInferenceRepository(context, options),
+): ServiceModule {
   const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels });
   let started = false;
   const jobs = createJobManager({

@@ -2,13 +2,17 @@ import { DiagnosticsService } from "@inferd/grpc-types/v1";
 import type { ServiceContext, ServiceModule } from "../service-module";
 import { createDiagnosticsService } from "./diagnostics";
 import { createFilesModule } from "./files";
-import { createInferenceModule } from "./inference";
+import { shareRepository } from "../models/shared-repository";
+import { createInferenceModule, createInferenceRepository } from "./inference";
+import { createOipModule } from "./oip/module";
 
 /**
  * THE place where services are added to the server. Each module brings its definition,
  * implementation, optional start-up work (health turns SERVING after it) and shutdown.
  */
 export function createServiceModules(context: ServiceContext): ServiceModule[] {
+  // One repository for every protocol: inferd.v1 Inference and OIP serve the same loaded models.
+  const repository = shareRepository(createInferenceRepository(context));
   return [
     {
       name: "inferd.v1.Diagnostics",
@@ -16,6 +20,7 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
       implementation: createDiagnosticsService() as never,
     },
     createFilesModule(context),
-    createInferenceModule(context),
+    createInferenceModule(context, context.inference, repository),
+    createOipModule(context, repository),
   ];
 }

@@ -1,0 +1,135 @@
+import type { ModelInferRequest, ModelInferResponse } from "@inferd/grpc-types/inference";
+import { InferdError, invalidArgument } from "../../errors";
+import type { ModelRepository, ResolvedModel } from "../../models/repository";
+import type { TensorSignature } from "../../models/runtime";
+import { emptyContents, decodeContents } from "../../tensors/contents-codec";
+import { datatypeOfOrt, isOipDatatype } from "../../tensors/datatypes";
+import { fromRuntimeTensor, toRuntimeTensor, type RuntimeTensor } from "../../tensors/ort-bridge";
+import { decodeRaw, encodeRaw } from "../../tensors/raw-codec";
+import { checkShape, toShape } from "../../tensors/shape";
+import type { HostTensor } from "../../tensors/tensor";
+import { imageToTensor, isImageInput } from "./image-input";
+import type { InferStatisticsTable } from "./statistics";
+
+/** The protocol datatype of a model tensor (its onnxruntime type when the protocol has none). */
+export function datatypeOf(signature: TensorSignature): string {
+  return datatypeOfOrt(signature.dataType) ?? signature.dataType.toUpperCase();
+}
+
+const names = (list: readonly TensorSignature[]): string => list.map((t) => t.name).join(", ") || "none";
+
+/** Checks and decodes the request's inputs into onnxruntime feeds, in the model's terms. */
+async function decodeInputs(model: ResolvedModel, request: ModelInferRequest, maxImagePixels: number | undefined): Promise<Map<string, RuntimeTensor>> {
+  const { inputs, rawInputContents } = request;
+  const useRaw = rawInputContents.length > 0;
+  if (useRaw && rawInputContents.length !== inputs.length) {
+    throw invalidArgument(`raw_input_contents has ${rawInputContents.length} entries for ${inputs.length} inputs; send one per input, in the order of inputs`);
+  }
+  const feeds = new Map<string, RuntimeTensor>();
+  const images: { what: string; name: string; tensor: HostTensor }[] = [];
+  inputs.forEach((input, i) => {
+    const what = `input "${input.name}"`;
+    const signature = model.session.inputs.find((s) => s.name === input.name);
+    if (!signature) throw invalidArgument(`${what}: model "${model.name}" has no such input; its inputs are ${names(model.session.inputs)}`);
+    if (feeds.has(input.name) || images.some((image) => image.name === input.name)) throw invalidArgument(`${what} is given twice`);
+    const expected = datatypeOf(signature);
+    if (!isOipDatatype(input.datatype)) throw invalidArgument(`${what}: "${input.datatype}" is not a datatype of the inference protocol; the model takes ${expected}`);
+    const image = isImageInput(model, signature, input.datatype);
+    if (!image && input.datatype !== expected) throw invalidArgument(`${what}: datatype is ${input.datatype}; the model takes ${expected}`);
+    const shape = toShape(what, input.shape);
+    if (!image) checkShape(what, signature.shape, shape);
+    const raw = rawInputContents[i];
+    if (useRaw && input.contents && Object.values(input.contents).some((field: unknown[]) => field.length > 0)) {
+      throw invalidArgument(`${what}: contents is set while the request uses raw_input_contents; use one or the other`);
+    }
+    const tensor = raw !== undefined ? decodeRaw(what, input.datatype, shape, raw) : decodeContents(what, input.datatype, shape, input.contents ?? emptyContents());
+    if (image) images.push({ what, name: input.name, tensor });
+    else feeds.set(input.name, toRuntimeTensor(what, tensor));
+  });
+  const given = new Set([...feeds.keys(), ...images.map((image) => image.name)]);
+  const missing = model.session.inputs.filter((s) => !given.has(s.name));
+  if (missing.length > 0) throw invalidArgument(`model "${model.name}" needs input(s) ${names(missing)}; the request has ${[...given].join(", ") || "none"}`);
+  for (const { what, name, tensor } of images) feeds.set(name, await imageToTensor(what, model, tensor, maxImagePixels));
+  return feeds;
+}
+
+/** The outputs to return: the requested ones, or every output of the model. */
+function requestedOutputs(model: ResolvedModel, request: ModelInferRequest): string[] {
+  if (request.outputs.length === 0) return model.session.outputs.map((o) => o.name);
+  const wanted: string[] = [];
+  for (const { name } of request.outputs) {
+    if (!model.session.outputs.some((o) => o.name === name)) {
+      throw invalidArgument(`output "${name}": model "${model.name}" has no such output; its outputs are ${names(model.session.outputs)}`);
+    }
+    if (wanted.includes(name)) throw invalidArgument(`output "${name}" is requested twice`);
+    wanted.push(name);
+  }
+  return wanted;
+}
+
+const elapsed = (from: bigint): bigint => process.hrtime.bigint() - from;
+
+/**
+ * onnxruntime's own refusal of this request's values (e.g. two dynamic batch sizes that do not
+ * broadcast), which the checks before running cannot see: the caller's to fix, and its message
+ * says what is wrong. Anything else (a dead worker thread, ...) stays internal.
+ */
+function runFailure(model: string, error: unknown): unknown {
+  const message = error instanceof Error ? error.message : "";
+  if (!message.startsWith("Non-zero status code returned while running")) return error;
+  return new InferdError("invalid-argument", `model "${model}" cannot run on these inputs: ${message}`, { cause: error });
+}
+
+/** What {@link createModelInfer} works with. */
+export interface ModelInferDeps {
+  readonly repository: ModelRepository;
+  readonly statistics: InferStatisticsTable;
+  /** Largest encoded image (width x height) an image-task model's BYTES input may decode to. */
+  readonly maxImagePixels?: number | undefined;
+}
+
+/**
+ * ModelInfer: resolves the model version, checks every input (name, datatype, shape, byte
+ * length) before running anything (an image-task model's image input may instead be one
+ * encoded PNG/JPEG/WebP as BYTES, preprocessed as its config.json says), runs the session's tensor entry point and returns the
+ * requested outputs as raw_output_contents, with the request's id and parameters echoed.
+ */
+export function createModelInfer({ repository, statistics, maxImagePixels }: ModelInferDeps): (request: ModelInferRequest) => Promise<ModelInferResponse> {
+  return async (request) => {
+    if (request.modelName === "") throw invalidArgument("model_name is empty; name a model from RepositoryIndex");
+    const model = repository.resolve(request.modelName, request.modelVersion);
+    const started = process.hrtime.bigint();
+    try {
+      const runTensors = model.session.runTensors;
+      if (!runTensors) throw new InferdError("unavailable", `model "${model.name}" runs in a runtime without tensor inputs`);
+      const feeds = await decodeInputs(model, request, maxImagePixels);
+      const outputNames = requestedOutputs(model, request);
+      const decoded = process.hrtime.bigint();
+      const results = await runTensors(feeds, outputNames).catch((error: unknown) => {
+        throw runFailure(model.name, error);
+      });
+      const inferred = process.hrtime.bigint();
+      const response: ModelInferResponse = {
+        modelName: model.name,
+        modelVersion: model.version,
+        id: request.id,
+        parameters: request.parameters,
+        outputs: [],
+        rawOutputContents: [],
+      };
+      for (const name of outputNames) {
+        const result = results.get(name);
+        if (!result) throw new Error(`the model produced no output "${name}"`);
+        const tensor = fromRuntimeTensor(`output "${name}"`, result);
+        response.outputs.push({ name, datatype: tensor.datatype, shape: tensor.shape.map(BigInt), parameters: {} });
+        response.rawOutputContents.push(encodeRaw(tensor));
+      }
+      const done = process.hrtime.bigint();
+      statistics.success(model.name, model.version, done - started, { inputNs: decoded - started, inferNs: inferred - decoded, outputNs: done - inferred });
+      return response;
+    } catch (error) {
+      statistics.fail(model.name, model.version, elapsed(started));
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,123 @@
+import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
+import type { GRPCInferenceServiceServer, ModelStatistics } from "@inferd/grpc-types/inference";
+import { InferdError, toServiceError } from "../../errors";
+import type { Logger } from "../../logger";
+import type { ModelRepository } from "../../models/repository";
+import type { SharedModelRepository } from "../../models/shared-repository";
+import { SERVER_VERSION } from "../../version";
+import { modelConfig, modelMetadata, repositoryIndex } from "./describe";
+import { createModelInfer } from "./infer";
+import type { InferStatisticsTable } from "./statistics";
+
+/** Protocol extensions inferd implements in full (ServerMetadata reports exactly these). */
+export const OIP_EXTENSIONS: readonly string[] = ["model_configuration", "statistics"];
+
+/** What {@link createOipService} works with. */
+export interface OipServiceDeps {
+  readonly repository: SharedModelRepository;
+  readonly statistics: InferStatisticsTable;
+  readonly logger: Logger;
+  /** False once the server is shutting down: ServerReady then answers false. */
+  readonly accepting: () => boolean;
+  /** Pixel limit of encoded images sent to image-task models. */
+  readonly maxImagePixels?: number | undefined;
+}
+
+/** Runs a unary handler body, mapping anything it throws through the one error table. */
+function unary<Req, Res>(body: (request: Req) => Res | Promise<Res>): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => body(call.request))
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toServiceError(error)),
+      );
+  };
+}
+
+/**
+ * The statistics of the ready versions of one model (or every model when `name` is empty),
+ * of one version when `version` is set. Throws NOT_FOUND for an unknown model or version.
+ */
+export function selectStatistics(repository: ModelRepository, statistics: InferStatisticsTable, name: string, version: string): ModelStatistics[] {
+  const all = repository.list();
+  const models = name === "" ? all : all.filter((m) => m.name === name);
+  if (name !== "" && models.length === 0) throw new InferdError("not-found", `model "${name}" is not in the repository; see RepositoryIndex`);
+  const stats: ModelStatistics[] = [];
+  for (const model of models) {
+    const versions = model.versions.filter((v) => v.state === "ready" && (version === "" || v.version === version));
+    if (version !== "" && versions.length === 0) {
+      throw new InferdError("not-found", `model "${model.name}" has no ready version "${version}"; see RepositoryIndex`);
+    }
+    for (const v of versions) stats.push(statistics.get(model.name, v.version));
+  }
+  return stats;
+}
+
+/** The handlers of inference.GRPCInferenceService over the shared model repository. */
+export function createOipService({ repository, statistics, logger, accepting, maxImagePixels }: OipServiceDeps): GRPCInferenceServiceServer {
+  const infer = createModelInfer({ repository, statistics, maxImagePixels });
+  const isReady = (name: string, version: string): boolean => {
+    try {
+      repository.resolve(name, version);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const statusOf = (name: string) => repository.list().find((m) => m.name === name);
+  const requireModel = (name: string): void => {
+    if (name === "") throw new InferdError("invalid-argument", "name is empty; name a model from RepositoryIndex");
+  };
+
+  return {
+    serverLive: unary(() => ({ live: true })),
+    serverReady: unary(() => ({ ready: accepting() && repository.loaded() })),
+    modelReady: unary((request) => ({ ready: accepting() && isReady(request.name, request.version) })),
+    serverMetadata: unary(() => ({ name: "inferd", version: SERVER_VERSION, extensions: [...OIP_EXTENSIONS] })),
+
+    modelMetadata: unary((request) => {
+      requireModel(request.name);
+      return modelMetadata(repository.resolve(request.name, request.version), statusOf(request.name));
+    }),
+
+    modelConfig: unary((request) => {
+      requireModel(request.name);
+      return { config: modelConfig(repository.resolve(request.name, request.version)) };
+    }),
+
+    modelInfer: unary(infer),
+
+    modelStreamInfer(call) {
+      // One request at a time, answered in order; a failed one is answered in-band and the
+      // stream goes on. The stream ends once the client ended it and every answer is written.
+      let chain = Promise.resolve();
+      call.on("data", (request: Parameters<typeof infer>[0]) => {
+        chain = chain.then(async () => {
+          if (call.cancelled) return;
+          try {
+            call.write({ errorMessage: "", inferResponse: await infer(request) });
+          } catch (error) {
+            const mapped = toServiceError(error);
+            if (mapped.cause !== undefined) logger.error({ err: mapped.cause, model: request.modelName }, "ModelStreamInfer request failed");
+            call.write({ errorMessage: mapped.details });
+          }
+        });
+      });
+      call.on("end", () => {
+        void chain.then(() => call.end());
+      });
+    },
+
+    modelStatistics: unary((request) => ({ modelStats: selectStatistics(repository, statistics, request.name, request.version) })),
+
+    repositoryIndex: unary((request) => ({ models: repositoryIndex(repository.list(), request.ready) })),
+
+    repositoryModelLoad: unary(() => {
+      throw new InferdError("unimplemented", "inferd loads its model repository at start-up; RepositoryModelLoad is not supported yet");
+    }),
+    repositoryModelUnload: unary(() => {
+      throw new InferdError("unimplemented", "inferd loads its model repository at start-up; RepositoryModelUnload is not supported yet");
+    }),
+  };
+}
