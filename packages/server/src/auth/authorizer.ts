@@ -1,6 +1,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import { InferdError } from "../errors";
 import type { Principal, TokenTable } from "./token-table";
+import { quote } from "../quote";
 
 /** The principal used when auth is off: it may use every project. */
 export const ANONYMOUS: Principal = { name: "anonymous", mayUse: () => true };
@@ -55,7 +56,7 @@ export function createAuthorizer(table: TokenTable): Authorizer {
       if (!principal.mayUse(project)) {
         throw new InferdError(
           "permission-denied",
-          `this token may not use project "${project}"; ask for a token that grants it`,
+          `this token may not use project ${quote(project)}; ask for a token that grants it`,
         );
       }
       return principal;

@@ -10,6 +10,7 @@ import { createKeyedMutex } from "./keyed-mutex";
 import { createQuotaTracker } from "./quota";
 import { DiskUploadSession } from "./upload-session";
 import { formatFileUri } from "./uri";
+import { quote } from "../quote";
 
 /** Options of {@link createLocalFileStore}. */
 export interface LocalFileStoreOptions {
@@ -41,21 +42,21 @@ function assertSameDeclaration(path: string, stored: bigint, partial: PartialHea
   if (partial.totalSize !== undefined && header.totalSize !== undefined && BigInt(partial.totalSize) !== header.totalSize) {
     throw new InferdError(
       "failed-precondition",
-      `total_size ${header.totalSize} differs from the ${partial.totalSize} declared by the unfinished upload of "${path}" ` +
+      `total_size ${header.totalSize} differs from the ${partial.totalSize} declared by the unfinished upload of ${quote(path)} ` +
         `(${stored} bytes stored); ${restart}`,
     );
   }
   if (partial.sha256 !== undefined && header.sha256 !== undefined && partial.sha256 !== header.sha256) {
     throw new InferdError(
       "failed-precondition",
-      `sha256 ${header.sha256} differs from the ${partial.sha256} declared by the unfinished upload of "${path}" ` +
+      `sha256 ${header.sha256} differs from the ${partial.sha256} declared by the unfinished upload of ${quote(path)} ` +
         `(${stored} bytes stored); ${restart}`,
     );
   }
 }
 
 function notFound(path: string): InferdError {
-  return new InferdError("not-found", `no file "${path}" in this project; ListFiles shows what is stored`);
+  return new InferdError("not-found", `no file ${quote(path)} in this project; ListFiles shows what is stored`);
 }
 
 function encodeToken(path: string): string {
@@ -181,17 +182,17 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
         if (header.offset !== stored) {
           throw new InferdError(
             "failed-precondition",
-            `upload offset ${header.offset} does not match the ${stored} bytes already stored for "${path}"; resume from ${stored}`,
+            `upload offset ${header.offset} does not match the ${stored} bytes already stored for ${quote(path)}; resume from ${stored}`,
           );
         }
         assertSameDeclaration(path, stored, partial?.header, header);
         const previousTotal = partial?.header.totalSize;
         const totalSize = header.totalSize ?? (previousTotal !== undefined ? BigInt(previousTotal) : undefined);
         if (totalSize !== undefined && stored > totalSize) {
-          throw new InferdError("invalid-argument", `total_size ${totalSize} is smaller than the ${stored} bytes already stored for "${path}"`);
+          throw new InferdError("invalid-argument", `total_size ${totalSize} is smaller than the ${stored} bytes already stored for ${quote(path)}`);
         }
         const sha256 = header.sha256 ?? partial?.header.sha256;
-        if (totalSize !== undefined) await quota.check(project, Number(totalSize - stored), `uploading "${path}"`);
+        if (totalSize !== undefined) await quota.check(project, Number(totalSize - stored), `uploading ${quote(path)}`);
         const { uploadsDir, dataDir, metaDir } = layout(project);
         await mkdir(uploadsDir, { recursive: true });
         const files = partFiles(project, path);
@@ -240,7 +241,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
       const found = await statFile(project, path);
       if (!found) throw notFound(path);
       if (offset > found.file.size) {
-        throw new InferdError("out-of-range", `offset ${offset} is past the end of "${path}" (${found.file.size} bytes)`);
+        throw new InferdError("out-of-range", `offset ${offset} is past the end of ${quote(path)} (${found.file.size} bytes)`);
       }
       return { file: found.file, stream: createReadStream(found.real, { start: Number(offset), highWaterMark: 256 * 1024 }) };
     },
@@ -257,7 +258,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
         const target = await prepareTarget(dataDir, path);
         const previous = await lstat(target).catch(() => undefined);
         const growth = data.length - (previous?.isFile() ? previous.size : 0);
-        await quota.reserve(project, Math.max(0, growth), `writing "${path}"`);
+        await quota.reserve(project, Math.max(0, growth), `writing ${quote(path)}`);
         if (growth < 0) quota.adjust(project, growth);
         await mkdir(tmpDir, { recursive: true });
         const temp = join(tmpDir, `${pathKey(path)}.${process.pid}.${Date.now()}`);
@@ -278,7 +279,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
           throw error;
         }
         const found = await statFile(project, path);
-        if (!found) throw new InferdError("internal", `"${path}" vanished right after it was written`);
+        if (!found) throw new InferdError("internal", `${quote(path)} vanished right after it was written`);
         return found.file;
       });
     },

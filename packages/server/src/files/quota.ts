@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InferdError } from "../errors";
+import { quote } from "../quote";
 
 /**
  * Bytes each project uses (published files + partial uploads), counted from disk on first use
@@ -59,7 +60,7 @@ export function createQuotaTracker(root: string, limitBytes: number): QuotaTrack
     if (limitBytes > 0 && current + bytes > limitBytes) {
       throw new InferdError(
         "resource-exhausted",
-        `${what} needs ${bytes} more bytes but project "${project}" uses ${current} of its ${limitBytes}-byte quota; delete files first`,
+        `${what} needs ${bytes} more bytes but project ${quote(project)} uses ${current} of its ${limitBytes}-byte quota; delete files first`,
       );
     }
     return current;

@@ -6,6 +6,7 @@ import { prepareTarget } from "./disk-layout";
 import { recordChecksum } from "./file-meta";
 import type { UploadOutcome, UploadSession } from "./file-store";
 import type { QuotaTracker } from "./quota";
+import { quote } from "../quote";
 
 /** Everything a session needs from its store. */
 export interface SessionContext {
@@ -94,7 +95,7 @@ export class DiskUploadSession implements UploadSession {
           "invalid-argument",
           outcome.complete
             ? `the file is already complete at ${outcome.storedBytes} bytes; extra data is not accepted`
-            : `chunk of ${over.length} bytes at offset ${this.stored} goes past the declared total_size ${this.totalSize} of "${path}"`,
+            : `chunk of ${over.length} bytes at offset ${this.stored} goes past the declared total_size ${this.totalSize} of ${quote(path)}`,
         );
       }
       return outcome;
@@ -104,7 +105,7 @@ export class DiskUploadSession implements UploadSession {
   /** Appends `bytes` bytes (the sum of `chunks`) with one vectored write where the OS allows. */
   private async append(chunks: readonly Uint8Array[], bytes: number): Promise<UploadOutcome> {
     const { project, path } = this.context;
-    await this.context.quota.reserve(project, bytes, `uploading "${path}"`);
+    await this.context.quota.reserve(project, bytes, `uploading ${quote(path)}`);
     // Hashed here, on the event loop, while nothing else of this session runs; if the write
     // fails the session closes and a resume hashes what reached the disk again.
     for (const chunk of chunks) this.hash.update(chunk);
@@ -140,7 +141,7 @@ export class DiskUploadSession implements UploadSession {
   supersede(): Promise<void> {
     if (this.open && this.live) {
       this.onSuperseded?.(
-        new InferdError("aborted", `a newer Upload of "${this.context.path}" took over; this call stopped at ${this.stored} bytes`),
+        new InferdError("aborted", `a newer Upload of ${quote(this.context.path)} took over; this call stopped at ${this.stored} bytes`),
       );
     }
     return this.abort();
@@ -154,7 +155,7 @@ export class DiskUploadSession implements UploadSession {
 
   private assertOpen(): void {
     if (!this.open) {
-      throw new InferdError("aborted", `the upload of "${this.context.path}" is closed; query GetUploadStatus and resume`);
+      throw new InferdError("aborted", `the upload of ${quote(this.context.path)} is closed; query GetUploadStatus and resume`);
     }
   }
 
@@ -185,7 +186,7 @@ export class DiskUploadSession implements UploadSession {
       context.quota.adjust(context.project, -Number(this.stored));
       throw new InferdError(
         "data-loss",
-        `"${context.path}": the ${this.stored} bytes received hash to ${actual}, not the declared sha256 ${this.sha256}; ` +
+        `${quote(context.path)}: the ${this.stored} bytes received hash to ${actual}, not the declared sha256 ${this.sha256}; ` +
           `nothing was published and the partial upload was discarded; upload again from offset 0`,
       );
     }

@@ -4,6 +4,7 @@ import { silentLogger } from "../logger";
 import { isTerminal, Job, type JobListener } from "./job";
 import { runJob, type JobRunnerDeps } from "./job-runner";
 import type { JobSpec } from "./journal";
+import { quote } from "../quote";
 
 /** Options of {@link createJobManager}. */
 export interface JobManagerOptions extends Omit<JobRunnerDeps, "logger" | "maxImageBytes"> {
@@ -77,7 +78,7 @@ export function createJobManager(options: JobManagerOptions): JobManager {
 
   function find(jobId: string): Job {
     const job = jobs.get(jobId);
-    if (!job) throw new InferdError("not-found", `job "${jobId}" is unknown to this server; job ids come from the first Run update`);
+    if (!job) throw new InferdError("not-found", `job ${quote(jobId)} is unknown to this server; job ids come from the first Run update`);
     return job;
   }
 

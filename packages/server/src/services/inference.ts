@@ -24,6 +24,7 @@ import type { ModelStatus } from "../models/repository";
 import { createModelRepository, type ModelRepository } from "../models/repository";
 import type { TaskName } from "../models/config";
 import type { ServiceContext, ServiceModule } from "../service-module";
+import { quote } from "../quote";
 
 /** Most images one Run may name. */
 export const MAX_RUN_IMAGES = 10_000;
@@ -95,9 +96,9 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
     const { project, path } = parseFileUri(image.value);
     context.auth.authorizeProject(metadata, project);
     const stat = await context.fileStore.stat(project, path);
-    if (!stat) throw new InferdError("not-found", `${image.value} does not exist; upload it first`);
+    if (!stat) throw new InferdError("not-found", `${quote(image.value)} does not exist; upload it first`);
     if (stat.size > BigInt(context.maxMessageBytes)) {
-      throw new InferdError("resource-exhausted", `${image.value} is ${stat.size} bytes; images may be at most ${context.maxMessageBytes}`);
+      throw new InferdError("resource-exhausted", `${quote(image.value)} is ${stat.size} bytes; images may be at most ${context.maxMessageBytes}`);
     }
     return context.fileStore.readFile(project, path);
   }
@@ -140,7 +141,7 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
         throw invalidArgument(`image_uris[${index}]: ${error instanceof Error ? error.message : String(error)}`);
       }
       if (project !== request.project) {
-        throw invalidArgument(`image_uris[${index}] is in project "${project}", not "${request.project}"; a job's images must all be in its project`);
+        throw invalidArgument(`image_uris[${index}] is in project ${quote(project)}, not ${quote(request.project)}; a job's images must all be in its project`);
       }
     });
     const job = await jobs.submit({ project: request.project, model: model.name, version: model.version, imageUris: [...request.imageUris], parameters });
