@@ -37,6 +37,12 @@ export function bearerToken(metadata: Metadata): string | undefined {
 export function createAuthorizer(table: TokenTable): Authorizer {
   function authenticate(metadata: Metadata): Principal {
     if (!table.enabled) return ANONYMOUS;
+    // HTTP/2 allows one authorization field; with two, which one counts would be a guess
+    // (Node keeps the first; transport/connection-limits.ts restores the duplicates).
+    const count = metadata.get("authorization").length;
+    if (count > 1) {
+      throw new InferdError("unauthenticated", `the call has ${count} authorization headers; send exactly one "authorization: Bearer <token>"`);
+    }
     const token = bearerToken(metadata);
     if (token === undefined) {
       throw new InferdError(

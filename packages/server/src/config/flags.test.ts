@@ -41,3 +41,11 @@ test("a tokens file grants projects; a bad one names the entry", async () => {
   expect(() => parseBinaryConfig(["--tokens-file", bad], {})).toThrow(/tokens\[0\]\.projects/);
   await temp.cleanup();
 });
+
+test("connection limits: flags and variables set the caps on connections, streams and metadata", () => {
+  const config = parseBinaryConfig(["--max-connections", "5", "--max-concurrent-streams", "10"], { INFERD_MAX_METADATA_KB: "32" });
+  expect(config.server.connections).toEqual({ maxConnections: 5, maxConcurrentStreams: 10, maxHeaderListBytes: 32 * 1024 });
+  expect(parseBinaryConfig([], {}).server.connections).toEqual({});
+  expect(() => parseBinaryConfig(["--max-metadata-kb", "0"], {})).toThrow(ConfigError);
+  expect(() => parseBinaryConfig(["--max-concurrent-streams", "0"], {})).toThrow(ConfigError);
+});
