@@ -104,6 +104,9 @@ export function createHandlerRegistry(spec: TransportSpec): HandlerRegistry {
   if (!(handlers instanceof Map) || typeof runHandlerForCall !== "function") {
     throw new GrpcInternalsError("Server.handlers and Server._runHandlerForCall");
   }
+  // Checked here too, so that fake mode fails when the test server starts rather than inside
+  // its first call (FakeServerCall loads the same class).
+  loadPerRequestMetricRecorder();
   return {
     lookup: (path) => handlers.get(path),
     run(call, handler) {
