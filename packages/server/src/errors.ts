@@ -93,17 +93,31 @@ export const SYSTEM_ERRORS: Readonly<Record<string, { kind: ErrorKind; message: 
 };
 
 /**
+ * Longest status message sent, in characters: a backstop behind `quote()` (quote.ts) for any message
+ * that still grew long, so the grpc-message header stays far below clients' metadata limits
+ * (8 KiB in C-core) even when every character is percent-encoded.
+ */
+export const MAX_STATUS_MESSAGE_CHARS = 1000;
+
+function capped(message: string): string {
+  return message.length <= MAX_STATUS_MESSAGE_CHARS ? message : `${message.slice(0, MAX_STATUS_MESSAGE_CHARS - 1)}…`;
+}
+
+/**
  * Maps anything thrown by a handler to a gRPC status: an InferdError through
  * {@link STATUS_BY_KIND}; a ServiceError keeps its code; an OS error of {@link SYSTEM_ERRORS}
  * through that table; anything else becomes INTERNAL
- * with a generic message, the original kept as `cause` for logging.
+ * with a generic message, the original kept as `cause` for logging. Messages longer than
+ * {@link MAX_STATUS_MESSAGE_CHARS} are cut.
  */
 export function toServiceError(error: unknown): MappedError {
   if (error instanceof InferdError) {
-    return { code: STATUS_BY_KIND[error.kind], details: error.message, message: error.message };
+    const details = capped(error.message);
+    return { code: STATUS_BY_KIND[error.kind], details, message: details };
   }
   if (isServiceError(error)) {
-    return { code: error.code, details: error.details, metadata: error.metadata, message: error.details };
+    const details = capped(error.details);
+    return { code: error.code, details, metadata: error.metadata, message: details };
   }
   // Not `instanceof Error`: errors of Node's own modules may come from another realm (jest).
   const code = typeof error === "object" && error !== null ? (error as NodeJS.ErrnoException).code : undefined;

@@ -6,7 +6,14 @@ import { createAuthorizer, type Authorizer } from "./auth/authorizer";
 import { createTokenTable, type TokenGrant } from "./auth/token-table";
 import {
   DEFAULT_HOST,
+  DEFAULT_KEEPALIVE_TIME_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_STREAMS,
+  DEFAULT_MAX_CONNECTION_IDLE_MS,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_MESSAGE_MB,
+  DEFAULT_MAX_METADATA_KB,
+  DEFAULT_METRICS_HOST,
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_GRACE_MS,
   defaultDataDir,
@@ -27,6 +34,7 @@ import { silentLogger, type Logger } from "./logger";
 import { serveMetrics, type MetricsEndpoint } from "./metrics/http";
 import { createServerMetrics, noMetrics } from "./metrics/metrics";
 import type { ServiceContext, ServiceModule } from "./service-module";
+import { applyConnectionLimits, type ConnectionLimits } from "./transport/connection-limits";
 import { raiseReceiveWindows } from "./transport/flow-control";
 import { createServiceModules } from "./services/modules";
 
@@ -37,13 +45,17 @@ export interface TlsOptions {
   readonly ca?: Buffer;
 }
 
-/** HTTP/2 keepalive and connection-age settings (grpc-js server channel options). */
+/**
+ * HTTP/2 keepalive and connection-age settings (grpc-js server channel options). The defaults
+ * close dead peers (keepalive) and connections without calls (idle) instead of keeping them
+ * forever.
+ */
 export interface KeepaliveOptions {
-  /** Ping an idle connection after this long (grpc.keepalive_time_ms). */
+  /** Ping a connection after this long without traffic (grpc.keepalive_time_ms); default 2 min. */
   readonly timeMs?: number;
-  /** Close the connection when a ping gets no answer within this (grpc.keepalive_timeout_ms). */
+  /** Close the connection when a ping gets no answer within this (grpc.keepalive_timeout_ms); default 20 s. */
   readonly timeoutMs?: number;
-  /** Close connections idle for this long (grpc.max_connection_idle_ms). */
+  /** Close connections without an open call for this long (grpc.max_connection_idle_ms); default 5 min. */
   readonly maxConnectionIdleMs?: number;
   /** Close connections older than this, after a grace period (grpc.max_connection_age_ms). */
   readonly maxConnectionAgeMs?: number;
@@ -72,11 +84,13 @@ export interface InferdServerOptions {
   /** Serve TLS (and mTLS with `ca`); default plaintext. */
   tls?: TlsOptions;
   keepalive?: KeepaliveOptions;
+  /** Caps on connections, calls per connection and metadata size; see {@link ConnectionLimits}. */
+  connections?: Partial<ConnectionLimits>;
   /** Most bytes a project may store (published files + partial uploads); 0 = unlimited. */
   quotaBytesPerProject?: number;
   /** Serve Prometheus metrics on this port (0 picks one); off when undefined. */
   metricsPort?: number;
-  /** Interface for the metrics endpoint; default the gRPC host. */
+  /** Interface for the metrics endpoint; default 127.0.0.1 (the endpoint has no auth). */
   metricsHost?: string;
   /** Serve the Open Inference Protocol's REST API (/v2) on this port (0 picks one); off when undefined. */
   httpPort?: number;
@@ -127,17 +141,18 @@ function formatAddress(host: string, port: number): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function channelOptions(maxMessageBytes: number, keepalive: KeepaliveOptions = {}): ChannelOptions {
+/** The grpc-js server options inferd uses (exported for tests). */
+export function channelOptions(maxMessageBytes: number, keepalive: KeepaliveOptions = {}): ChannelOptions {
   const options: ChannelOptions = {
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
+    "grpc.keepalive_time_ms": keepalive.timeMs ?? DEFAULT_KEEPALIVE_TIME_MS,
+    "grpc.keepalive_timeout_ms": keepalive.timeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+    "grpc.max_connection_idle_ms": keepalive.maxConnectionIdleMs ?? DEFAULT_MAX_CONNECTION_IDLE_MS,
   };
   const set = (key: string, value: number | undefined): void => {
     if (value !== undefined) options[key] = value;
   };
-  set("grpc.keepalive_time_ms", keepalive.timeMs);
-  set("grpc.keepalive_timeout_ms", keepalive.timeoutMs);
-  set("grpc.max_connection_idle_ms", keepalive.maxConnectionIdleMs);
   set("grpc.max_connection_age_ms", keepalive.maxConnectionAgeMs);
   set("grpc.max_connection_age_grace_ms", keepalive.maxConnectionAgeGraceMs);
   return options;
@@ -227,6 +242,11 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   // TolerantDecodeServer: a request that does not parse is INVALID_ARGUMENT, not INTERNAL.
   const server = new TolerantDecodeServer({ ...channelOptions(maxMessageBytes, options.keepalive), interceptors });
   const raiseConnectionWindows = raiseReceiveWindows(server);
+  const limitConnections = applyConnectionLimits(server, {
+    maxConnections: options.connections?.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxConcurrentStreams: options.connections?.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
+    maxHeaderListBytes: options.connections?.maxHeaderListBytes ?? DEFAULT_MAX_METADATA_KB * 1024,
+  });
   const health = createServerHealth(modules.map((module) => module.name));
   health.addToServer(server);
   const undescribed = addReflection(server, modules);
@@ -237,13 +257,23 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
 
   let metricsEndpoint: MetricsEndpoint | undefined;
   if (metrics.registry && options.metricsPort !== undefined) {
-    metricsEndpoint = await releaseOnError(serveMetrics(metrics.registry, options.metricsHost ?? host, options.metricsPort, logger));
+    // Loopback unless told otherwise: the endpoint has no auth, and what it shows (methods,
+    // error rates, process figures) is not for everyone who can reach the gRPC port.
+    const metricsHost = options.metricsHost ?? DEFAULT_METRICS_HOST;
+    metricsEndpoint = await releaseOnError(serveMetrics(metrics.registry, metricsHost, options.metricsPort, logger));
     logger.info({ metrics: `http://${metricsEndpoint.address}/metrics` }, "metrics endpoint listening");
+    if (!isLoopbackHost(metricsHost)) {
+      logger.warn(
+        { metrics: `http://${metricsEndpoint.address}/metrics` },
+        "the metrics endpoint has no authentication and is bound off loopback: anyone who can reach it can read it",
+      );
+    }
   }
   let port: number;
   try {
     port = await bind(server, formatAddress(host, options.port ?? DEFAULT_PORT), credentials(options.tls));
     raiseConnectionWindows();
+    limitConnections();
   } catch (error) {
     await metricsEndpoint?.close();
     await lock.release();

@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { DiagnosticsService, type StreamNumbersResponse } from "@inferd/grpc-types/v1";
+import { DiagnosticsService, InferenceClient, type StreamNumbersResponse } from "@inferd/grpc-types/v1";
 import { readAll, unary } from "./call-helpers";
 import { inferdClients } from "./inferd-clients";
 import { implement } from "./service-entry";
@@ -29,6 +29,8 @@ describe.each(TEST_MODES)("inferdClients (%s)", (mode) => {
     await expect(unary(files.getUploadStatus.bind(files), { project: "p", path: "a.png" })).rejects.toMatchObject({
       code: status.UNIMPLEMENTED,
     });
-    expect(typeof inference.close).toBe("function");
+    // The inference client is a real InferenceClient on the same server: its calls reach it.
+    expect(inference).toBeInstanceOf(InferenceClient);
+    await expect(unary(inference.listModels.bind(inference), {})).rejects.toMatchObject({ code: status.UNIMPLEMENTED });
   });
 });

@@ -12,10 +12,17 @@ test("UNAVAILABLE sent by a running server points at model states instead", () =
   expect(hint).toContain("inferctl models");
 });
 
-test("every status code has a hint", () => {
+test("every status code has its own hint, not the fallback", () => {
+  const fallback = hintFor(999 as status, { address: "a:1" });
+  const hints = new Map<string, status[]>();
   for (let code = status.CANCELLED; code <= status.UNAUTHENTICATED; code++) {
-    expect(hintFor(code, { address: "a:1" }).length).toBeGreaterThan(10);
+    const hint = hintFor(code, { address: "a:1" });
+    expect([code, hint]).not.toEqual([code, fallback]);
+    hints.set(hint, [...(hints.get(hint) ?? []), code]);
   }
+  // Only UNKNOWN and INTERNAL share one (both mean "the server failed; see its log").
+  const shared = [...hints.values()].filter((codes) => codes.length > 1);
+  expect(shared).toEqual([[status.UNKNOWN, status.INTERNAL]]);
 });
 
 test("NOT_FOUND fits the command: job ids, health services, files, models", () => {

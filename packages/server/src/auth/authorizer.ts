@@ -1,6 +1,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import { InferdError } from "../errors";
 import type { Principal, TokenTable } from "./token-table";
+import { quote } from "../quote";
 
 /** The principal used when auth is off: it may use every project. */
 export const ANONYMOUS: Principal = { name: "anonymous", mayUse: () => true };
@@ -36,6 +37,12 @@ export function bearerToken(metadata: Metadata): string | undefined {
 export function createAuthorizer(table: TokenTable): Authorizer {
   function authenticate(metadata: Metadata): Principal {
     if (!table.enabled) return ANONYMOUS;
+    // HTTP/2 allows one authorization field; with two, which one counts would be a guess
+    // (Node keeps the first; transport/connection-limits.ts restores the duplicates).
+    const count = metadata.get("authorization").length;
+    if (count > 1) {
+      throw new InferdError("unauthenticated", `the call has ${count} authorization headers; send exactly one "authorization: Bearer <token>"`);
+    }
     const token = bearerToken(metadata);
     if (token === undefined) {
       throw new InferdError(
@@ -55,7 +62,7 @@ export function createAuthorizer(table: TokenTable): Authorizer {
       if (!principal.mayUse(project)) {
         throw new InferdError(
           "permission-denied",
-          `this token may not use project "${project}"; ask for a token that grants it`,
+          `this token may not use project ${quote(project)}; ask for a token that grants it`,
         );
       }
       return principal;

@@ -35,8 +35,12 @@ test("an upload cut by SIGKILL of the server resumes on the restarted server to 
   const call = files.upload(() => undefined);
   call.write({ content: { $case: "header", value: { project: "k", path: "big.bin", offset: 0n, totalSize: 3_000_000n, sha256, restart: false } } });
   for (let at = 0; at < 1_500_000; at += 100_000) call.write({ content: { $case: "chunk", value: data.subarray(at, at + 100_000) } });
+  // The server runs in another process, so no event reaches the test: poll, with a bound.
   let stored = 0n;
-  while (stored < 500_000n) stored = (await getUploadStatus(files, { project: "k", path: "big.bin" })).storedBytes;
+  for (let query = 0; stored < 500_000n; query++) {
+    if (query === 5_000) throw new Error(`the server stored only ${stored} bytes after ${query} status queries`);
+    stored = (await getUploadStatus(files, { project: "k", path: "big.bin" })).storedBytes;
+  }
   first.child.kill("SIGKILL");
   expect((await first.exited).signal).toBe("SIGKILL");
   files.close();

@@ -2,10 +2,24 @@ import { join, resolve } from "node:path";
 
 /** Default gRPC interface: loopback only. */
 export const DEFAULT_HOST = "127.0.0.1";
+/** Default interface of the metrics endpoint: loopback, whatever --host is (it has no auth). */
+export const DEFAULT_METRICS_HOST = "127.0.0.1";
 /** Default gRPC port. */
 export const DEFAULT_PORT = 50051;
 /** Default largest message, sent and received: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_MB = 64;
+/** Default: ping a connection after 2 minutes without traffic, to find dead peers. */
+export const DEFAULT_KEEPALIVE_TIME_MS = 120_000;
+/** Default: drop a connection whose keepalive ping is unanswered for 20 s. */
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
+/** Default: close a connection with no open call for 5 minutes (clients reconnect on demand). */
+export const DEFAULT_MAX_CONNECTION_IDLE_MS = 300_000;
+/** Default most concurrent calls per connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 256;
+/** Default most open connections; further ones are closed on arrival. */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+/** Default largest request metadata (SETTINGS_MAX_HEADER_LIST_SIZE), in KiB. */
+export const DEFAULT_MAX_METADATA_KB = 64;
 /** Default grace period for in-flight calls on shutdown. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 

@@ -48,3 +48,11 @@ test("the OIP REST API is off by default; --http-port / INFERD_HTTP_PORT turn it
   expect(parseBinaryConfig(["--http-port", "0"], { INFERD_HTTP_PORT: "8000" }).server.httpPort).toBe(0);
   expect(() => parseBinaryConfig(["--http-port", "70000"], {})).toThrow(ConfigError);
 });
+
+test("connection limits: flags and variables set the caps on connections, streams and metadata", () => {
+  const config = parseBinaryConfig(["--max-connections", "5", "--max-concurrent-streams", "10"], { INFERD_MAX_METADATA_KB: "32" });
+  expect(config.server.connections).toEqual({ maxConnections: 5, maxConcurrentStreams: 10, maxHeaderListBytes: 32 * 1024 });
+  expect(parseBinaryConfig([], {}).server.connections).toEqual({});
+  expect(() => parseBinaryConfig(["--max-metadata-kb", "0"], {})).toThrow(ConfigError);
+  expect(() => parseBinaryConfig(["--max-concurrent-streams", "0"], {})).toThrow(ConfigError);
+});

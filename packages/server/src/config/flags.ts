@@ -2,7 +2,19 @@ import { parseArgs } from "node:util";
 import { loadTokensFile } from "../auth/tokens-file";
 import { ALL_PROJECTS, type TokenGrant } from "../auth/token-table";
 import { readTlsFiles, type InferdServerOptions, type KeepaliveOptions } from "../server";
-import { DEFAULT_HOST, DEFAULT_MAX_MESSAGE_MB, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE_MS } from "./defaults";
+import {
+  DEFAULT_HOST,
+  DEFAULT_KEEPALIVE_TIME_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_STREAMS,
+  DEFAULT_MAX_CONNECTION_IDLE_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_MESSAGE_MB,
+  DEFAULT_MAX_METADATA_KB,
+  DEFAULT_METRICS_HOST,
+  DEFAULT_PORT,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+} from "./defaults";
 
 /** A bad flag or environment variable; the message says which and what is allowed. */
 export class ConfigError extends Error {
@@ -53,9 +65,21 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "tls-cert": { env: "INFERD_TLS_CERT", type: "string", help: "PEM certificate chain: serve TLS (needs --tls-key)" },
   "tls-key": { env: "INFERD_TLS_KEY", type: "string", help: "PEM private key of --tls-cert" },
   "tls-ca": { env: "INFERD_TLS_CA", type: "string", help: "PEM CA bundle: require client certificates it signed (mTLS)" },
-  "keepalive-time-ms": { env: "INFERD_KEEPALIVE_TIME_MS", type: "string", help: "ping idle connections after this long" },
-  "keepalive-timeout-ms": { env: "INFERD_KEEPALIVE_TIMEOUT_MS", type: "string", help: "drop a connection whose ping is unanswered this long" },
-  "max-connection-idle-ms": { env: "INFERD_MAX_CONNECTION_IDLE_MS", type: "string", help: "close connections idle this long" },
+  "keepalive-time-ms": {
+    env: "INFERD_KEEPALIVE_TIME_MS",
+    type: "string",
+    help: `ping a connection after this long without traffic (default ${DEFAULT_KEEPALIVE_TIME_MS})`,
+  },
+  "keepalive-timeout-ms": {
+    env: "INFERD_KEEPALIVE_TIMEOUT_MS",
+    type: "string",
+    help: `drop a connection whose ping is unanswered this long (default ${DEFAULT_KEEPALIVE_TIMEOUT_MS})`,
+  },
+  "max-connection-idle-ms": {
+    env: "INFERD_MAX_CONNECTION_IDLE_MS",
+    type: "string",
+    help: `close connections without an open call for this long (default ${DEFAULT_MAX_CONNECTION_IDLE_MS})`,
+  },
   "max-connection-age-ms": { env: "INFERD_MAX_CONNECTION_AGE_MS", type: "string", help: "close connections older than this" },
   "upload-idle-timeout-ms": {
     env: "INFERD_UPLOAD_IDLE_TIMEOUT_MS",
@@ -69,6 +93,21 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "http-port": { env: "INFERD_HTTP_PORT", type: "string", help: "serve the Open Inference Protocol's REST API (/v2) on this port; 0 picks one (default off)" },
   "http-host": { env: "INFERD_HTTP_HOST", type: "string", help: "interface of the REST API (default --host)" },
+  "max-connections": {
+    env: "INFERD_MAX_CONNECTIONS",
+    type: "string",
+    help: `most open connections; more are closed on arrival; 0 = unlimited (default ${DEFAULT_MAX_CONNECTIONS})`,
+  },
+  "max-concurrent-streams": {
+    env: "INFERD_MAX_CONCURRENT_STREAMS",
+    type: "string",
+    help: `most concurrent calls per connection (default ${DEFAULT_MAX_CONCURRENT_STREAMS})`,
+  },
+  "max-metadata-kb": {
+    env: "INFERD_MAX_METADATA_KB",
+    type: "string",
+    help: `largest request metadata (headers) in KiB, advertised to clients (default ${DEFAULT_MAX_METADATA_KB})`,
+  },
   "quota-mb": { env: "INFERD_QUOTA_MB", type: "string", help: "most MiB one project may store, partial uploads included (default unlimited)" },
   "shutdown-grace-ms": {
     env: "INFERD_SHUTDOWN_GRACE_MS",
@@ -76,7 +115,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     help: `how long in-flight calls may finish on SIGINT/SIGTERM (default ${DEFAULT_SHUTDOWN_GRACE_MS})`,
   },
   "metrics-port": { env: "INFERD_METRICS_PORT", type: "string", help: "serve Prometheus metrics at http://host:port/metrics (default off)" },
-  "metrics-host": { env: "INFERD_METRICS_HOST", type: "string", help: "interface of the metrics endpoint (default --host)" },
+  "metrics-host": { env: "INFERD_METRICS_HOST", type: "string", help: `interface of the metrics endpoint; it has no auth (default ${DEFAULT_METRICS_HOST})` },
   "model-threads": { env: "INFERD_MODEL_THREADS", type: "string", help: "onnxruntime threads per model; 0 = all cores (default 0)" },
   "job-workers": { env: "INFERD_JOB_WORKERS", type: "string", help: "Run jobs processed at the same time (default 1)" },
   "job-queue-size": { env: "INFERD_JOB_QUEUE_SIZE", type: "string", help: "Run jobs that may wait for a worker (default 100)" },
@@ -196,6 +235,9 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
     maxConnectionIdleMs: optionalInt("max-connection-idle-ms", 1, 2 ** 31 - 1),
     maxConnectionAgeMs: optionalInt("max-connection-age-ms", 1, 2 ** 31 - 1),
   };
+  const maxConnections = optionalInt("max-connections", 0, 1_000_000);
+  const maxConcurrentStreams = optionalInt("max-concurrent-streams", 1, 2 ** 31 - 1);
+  const maxMetadataKb = optionalInt("max-metadata-kb", 1, 16 * 1024);
   const maxMessageMb = optionalInt("max-message-mb", 1, 2047) ?? DEFAULT_MAX_MESSAGE_MB;
   const quotaMb = optionalInt("quota-mb", 0, 2 ** 40);
   const uploadIdleTimeoutMs = optionalInt("upload-idle-timeout-ms", 0, 2 ** 31 - 1);
@@ -223,6 +265,11 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       tokens,
       allowUnauthenticated: flag("allow-unauthenticated"),
       keepalive,
+      connections: {
+        ...(maxConnections !== undefined ? { maxConnections } : {}),
+        ...(maxConcurrentStreams !== undefined ? { maxConcurrentStreams } : {}),
+        ...(maxMetadataKb !== undefined ? { maxHeaderListBytes: maxMetadataKb * 1024 } : {}),
+      },
       shutdownGraceMs: optionalInt("shutdown-grace-ms", 0, 24 * 3600 * 1000) ?? DEFAULT_SHUTDOWN_GRACE_MS,
       ...(dataDir !== undefined ? { dataDir } : {}),
       ...(modelsDir !== undefined ? { modelsDir } : {}),

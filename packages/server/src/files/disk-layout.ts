@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { lstat, mkdir, realpath } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { InferdError } from "../errors";
+import { quote } from "../quote";
 
 /**
  * Where a project's things live under the store root:
@@ -43,7 +44,7 @@ function isInside(root: string, target: string): boolean {
 }
 
 function escapeError(path: string): InferdError {
-  return new InferdError("permission-denied", `path "${path}" leads outside its project (through a symbolic link)`);
+  return new InferdError("permission-denied", `path ${quote(path)} leads outside its project (through a symbolic link)`);
 }
 
 async function realpathOrUndefined(target: string): Promise<string | undefined> {
@@ -88,13 +89,13 @@ export async function prepareTarget(folder: string, path: string): Promise<strin
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOTDIR" || code === "EEXIST") {
-      throw new InferdError("failed-precondition", `a parent of "${path}" is a file; choose another path or delete that file`);
+      throw new InferdError("failed-precondition", `a parent of ${quote(path)} is a file; choose another path or delete that file`);
     }
     throw error;
   }
   const stats = await lstat(target).catch(() => undefined);
   if (stats?.isDirectory()) {
-    throw new InferdError("failed-precondition", `"${path}" is a folder of other files; choose another path`);
+    throw new InferdError("failed-precondition", `${quote(path)} is a folder of other files; choose another path`);
   }
   return target;
 }

@@ -13,6 +13,7 @@ import { createQuotaTracker, type QuotaHold } from "./quota";
 import { createUploadRegistry, DEFAULT_MAX_OPEN_UPLOADS_PER_PROJECT } from "./upload-registry";
 import { DiskUploadSession } from "./upload-session";
 import { formatFileUri } from "./uri";
+import { quote } from "../quote";
 
 /** Options of {@link createLocalFileStore}. */
 export interface LocalFileStoreOptions {
@@ -25,7 +26,7 @@ export interface LocalFileStoreOptions {
 }
 
 function notFound(path: string): InferdError {
-  return new InferdError("not-found", `no file "${path}" in this project; ListFiles shows what is stored`);
+  return new InferdError("not-found", `no file ${quote(path)} in this project; ListFiles shows what is stored`);
 }
 
 function encodeToken(path: string): string {
@@ -105,7 +106,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
       // Taking over frees what the live upload set aside (and, for a restart, what it stored):
       // the declared rest must fit then, or the live upload would be stopped for nothing.
       const freed = live.heldBytes + (header.restart ? Number(live.storedBytes) : 0);
-      await quota.check(project, Number(header.totalSize - header.offset) - freed, `uploading "${path}"`);
+      await quota.check(project, Number(header.totalSize - header.offset) - freed, `uploading ${quote(path)}`);
     }
     await registry.settle(project, path, true);
     // A restart drops the unfinished upload (never the published file) before anything else.
@@ -117,11 +118,11 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     const previousTotal = partial?.declaration.totalSize;
     const totalSize = header.totalSize ?? (previousTotal !== undefined ? BigInt(previousTotal) : undefined);
     if (totalSize !== undefined && stored > totalSize) {
-      throw new InferdError("invalid-argument", `total_size ${totalSize} is smaller than the ${stored} bytes already stored for "${path}"`);
+      throw new InferdError("invalid-argument", `total_size ${totalSize} is smaller than the ${stored} bytes already stored for ${quote(path)}`);
     }
     const sha256 = header.sha256 ?? partial?.declaration.sha256;
     const hold: QuotaHold | undefined =
-      totalSize !== undefined ? await quota.hold(project, Number(totalSize - stored), `uploading "${path}"`) : undefined;
+      totalSize !== undefined ? await quota.hold(project, Number(totalSize - stored), `uploading ${quote(path)}`) : undefined;
     let handle: FileHandle | undefined;
     try {
       const { uploadsDir, dataDir, metaDir } = layout(project);
@@ -209,7 +210,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
       const found = await statFile(project, path);
       if (!found) throw notFound(path);
       if (offset > found.file.size) {
-        throw new InferdError("out-of-range", `offset ${offset} is past the end of "${path}" (${found.file.size} bytes)`);
+        throw new InferdError("out-of-range", `offset ${offset} is past the end of ${quote(path)} (${found.file.size} bytes)`);
       }
       return { file: found.file, stream: createReadStream(found.real, { start: Number(offset), highWaterMark: 256 * 1024 }) };
     },
@@ -226,7 +227,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
         const target = await prepareTarget(dataDir, path);
         const previous = await lstat(target).catch(() => undefined);
         const growth = data.length - (previous?.isFile() ? previous.size : 0);
-        await quota.reserve(project, Math.max(0, growth), `writing "${path}"`);
+        await quota.reserve(project, Math.max(0, growth), `writing ${quote(path)}`);
         if (growth < 0) quota.adjust(project, growth);
         await mkdir(tmpDir, { recursive: true });
         const temp = join(tmpDir, `${pathKey(path)}.${process.pid}.${Date.now()}`);
@@ -248,7 +249,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
         }
         index.added(project, path);
         const found = await statFile(project, path);
-        if (!found) throw new InferdError("internal", `"${path}" vanished right after it was written`);
+        if (!found) throw new InferdError("internal", `${quote(path)} vanished right after it was written`);
         return found.file;
       });
     },

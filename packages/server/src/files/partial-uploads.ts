@@ -5,6 +5,7 @@ import { pathKey } from "./disk-layout";
 import { syncDirectory } from "./durable-fs";
 import type { UploadRequestHeader } from "./file-store";
 import type { QuotaTracker } from "./quota";
+import { quote } from "../quote";
 
 /** What an unfinished upload declared, kept in the `.json` sidecar beside its `.part` file. */
 export interface PartialDeclaration {
@@ -132,14 +133,14 @@ export function assertSameDeclaration(path: string, stored: bigint, partial: Par
   if (partial.totalSize !== undefined && header.totalSize !== undefined && BigInt(partial.totalSize) !== header.totalSize) {
     throw new InferdError(
       "failed-precondition",
-      `total_size ${header.totalSize} differs from the ${partial.totalSize} declared by the unfinished upload of "${path}" ` +
+      `total_size ${header.totalSize} differs from the ${partial.totalSize} declared by the unfinished upload of ${quote(path)} ` +
         `(${stored} bytes stored); ${restart}`,
     );
   }
   if (partial.sha256 !== undefined && header.sha256 !== undefined && partial.sha256 !== header.sha256) {
     throw new InferdError(
       "failed-precondition",
-      `sha256 ${header.sha256} differs from the ${partial.sha256} declared by the unfinished upload of "${path}" ` +
+      `sha256 ${header.sha256} differs from the ${partial.sha256} declared by the unfinished upload of ${quote(path)} ` +
         `(${stored} bytes stored); ${restart}`,
     );
   }
@@ -150,7 +151,7 @@ export function assertOffset(path: string, offset: bigint, stored: bigint): void
   if (offset !== stored) {
     throw new InferdError(
       "failed-precondition",
-      `upload offset ${offset} does not match the ${stored} bytes already stored for "${path}"; resume from ${stored}`,
+      `upload offset ${offset} does not match the ${stored} bytes already stored for ${quote(path)}; resume from ${stored}`,
     );
   }
 }

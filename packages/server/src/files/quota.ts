@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InferdError } from "../errors";
+import { quote } from "../quote";
 
 /**
  * Bytes an upload set aside when it began (its declared size still to come), so that two
@@ -84,7 +85,7 @@ export function createQuotaTracker(root: string, limitBytes: number): QuotaTrack
     if (current + bytes > limitBytes) {
       throw new InferdError(
         "resource-exhausted",
-        `${what} needs ${bytes} more bytes but project "${project}" uses ${current} of its ${limitBytes}-byte quota; delete files first`,
+        `${what} needs ${bytes} more bytes but project ${quote(project)} uses ${current} of its ${limitBytes}-byte quota; delete files first`,
       );
     }
   }

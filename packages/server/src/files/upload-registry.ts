@@ -1,6 +1,7 @@
 import { InferdError } from "../errors";
 import { createKeyedMutex } from "./keyed-mutex";
 import type { DiskUploadSession } from "./upload-session";
+import { quote } from "../quote";
 
 /** Default most uploads one project may have open at once. */
 export const DEFAULT_MAX_OPEN_UPLOADS_PER_PROJECT = 64;
@@ -61,7 +62,7 @@ export function createUploadRegistry(maxOpenPerProject: number): UploadRegistry 
       if (count === 0 && maxOpenPerProject > 0 && held.size >= maxOpenPerProject) {
         throw new InferdError(
           "resource-exhausted",
-          `project "${project}" already has ${held.size} uploads open, the most allowed at once (--max-open-uploads); ` +
+          `project ${quote(project)} already has ${held.size} uploads open, the most allowed at once (--max-open-uploads); ` +
             `finish or cancel one, then retry`,
         );
       }

@@ -7,6 +7,7 @@ import { renameDurably } from "./durable-fs";
 import { recordChecksum } from "./file-meta";
 import type { UploadOutcome, UploadSession } from "./file-store";
 import type { QuotaHold, QuotaTracker } from "./quota";
+import { quote } from "../quote";
 
 /** Everything a session needs from its store. */
 export interface SessionContext {
@@ -119,7 +120,7 @@ export class DiskUploadSession implements UploadSession {
           "invalid-argument",
           outcome.complete
             ? `the file is already complete at ${outcome.storedBytes} bytes; extra data is not accepted`
-            : `chunk of ${over.length} bytes at offset ${this.stored} goes past the declared total_size ${this.totalSize} of "${path}"`,
+            : `chunk of ${over.length} bytes at offset ${this.stored} goes past the declared total_size ${this.totalSize} of ${quote(path)}`,
         );
       }
       return outcome;
@@ -131,7 +132,7 @@ export class DiskUploadSession implements UploadSession {
   /** Appends `bytes` bytes (the sum of `chunks`) with one vectored write where the OS allows. */
   private async append(chunks: readonly Uint8Array[], bytes: number): Promise<UploadOutcome> {
     const { project, path } = this.context;
-    const what = `uploading "${path}"`;
+    const what = `uploading ${quote(path)}`;
     if (this.context.hold) await this.context.hold.consume(bytes, what);
     else await this.context.quota.reserve(project, bytes, what);
     // Hashed here, on the event loop, while nothing else of this session runs; if the write
@@ -169,7 +170,7 @@ export class DiskUploadSession implements UploadSession {
   supersede(): Promise<void> {
     if (this.open && this.live) {
       this.onSuperseded?.(
-        new InferdError("aborted", `a newer Upload of "${this.context.path}" took over; this call stopped at ${this.stored} bytes`),
+        new InferdError("aborted", `a newer Upload of ${quote(this.context.path)} took over; this call stopped at ${this.stored} bytes`),
       );
     }
     return this.abort();
@@ -183,7 +184,7 @@ export class DiskUploadSession implements UploadSession {
 
   private assertOpen(): void {
     if (!this.open) {
-      throw new InferdError("aborted", `the upload of "${this.context.path}" is closed; query GetUploadStatus and resume`);
+      throw new InferdError("aborted", `the upload of ${quote(this.context.path)} is closed; query GetUploadStatus and resume`);
     }
   }
 
@@ -213,7 +214,7 @@ export class DiskUploadSession implements UploadSession {
     if (onDisk !== this.stored) {
       throw new InferdError(
         "aborted",
-        `the partial upload of "${context.path}" holds ${onDisk} bytes, not the ${this.stored} this call wrote; nothing was published; ` +
+        `the partial upload of ${quote(context.path)} holds ${onDisk} bytes, not the ${this.stored} this call wrote; nothing was published; ` +
           `query GetUploadStatus and resume`,
       );
     }
@@ -224,7 +225,7 @@ export class DiskUploadSession implements UploadSession {
       context.quota.adjust(context.project, -Number(this.stored));
       throw new InferdError(
         "data-loss",
-        `"${context.path}": the ${this.stored} bytes received hash to ${actual}, not the declared sha256 ${this.sha256}; ` +
+        `${quote(context.path)}: the ${this.stored} bytes received hash to ${actual}, not the declared sha256 ${this.sha256}; ` +
           `nothing was published and the partial upload was discarded; upload again from offset 0`,
       );
     }

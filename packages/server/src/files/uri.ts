@@ -1,5 +1,6 @@
 import { invalidArgument } from "../errors";
 import { assertProjectPath } from "./validate";
+import { quote } from "../quote";
 
 /** The scheme of file URIs: `inferd://<project>/<path>`. */
 export const URI_SCHEME = "inferd://";
@@ -25,11 +26,11 @@ export function formatFileUri(project: string, path: string): string {
 export function parseFileUri(uri: string): FileRef {
   if (uri.length === 0) throw invalidArgument('uri is empty; give "inferd://<project>/<path>"');
   if (!uri.startsWith(URI_SCHEME)) {
-    throw invalidArgument(`uri must look like "inferd://<project>/<path>"; got ${JSON.stringify(uri.slice(0, 80))}`);
+    throw invalidArgument(`uri must look like "inferd://<project>/<path>"; got ${quote(uri)}`);
   }
   const rest = uri.slice(URI_SCHEME.length);
   const slash = rest.indexOf("/");
-  if (slash < 0) throw invalidArgument(`uri ${JSON.stringify(uri.slice(0, 80))} names no path after the project`);
+  if (slash < 0) throw invalidArgument(`uri ${quote(uri)} names no path after the project`);
   const ref = { project: rest.slice(0, slash), path: rest.slice(slash + 1) };
   assertProjectPath(ref.project, ref.path);
   return ref;

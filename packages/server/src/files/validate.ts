@@ -1,4 +1,5 @@
 import { invalidArgument } from "../errors";
+import { quote } from "../quote";
 
 /** Longest project id, in characters. */
 export const MAX_PROJECT_LENGTH = 64;
@@ -11,10 +12,6 @@ const PROJECT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 // C0 controls, DEL and C1 controls: never part of a file name we accept.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-function quote(value: string): string {
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-}
 
 /** Why `project` is not a valid project id, or undefined when it is. */
 export function validateProject(project: string): string | undefined {

@@ -5,6 +5,7 @@ import { isTerminal, Job, type JobListener } from "./job";
 import { JobIndex } from "./job-index";
 import { runJob, type JobRunnerDeps } from "./job-runner";
 import type { JobSpec } from "./journal";
+import { quote } from "../quote";
 
 /** Finished jobs are forgotten (memory and journal) this long after they ended: 7 days. */
 export const DEFAULT_JOB_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -64,8 +65,7 @@ export interface JobManager {
 
 /** The NOT_FOUND of a job id this caller cannot see: the same for "unknown" and "not yours". */
 export function jobNotFound(jobId: string): InferdError {
-  const shown = jobId.length > 64 ? `${jobId.slice(0, 64)}…` : jobId;
-  return new InferdError("not-found", `job "${shown}" was not found; job ids come from the first Run update, and ListJobs lists a project's jobs`);
+  return new InferdError("not-found", `job ${quote(jobId)} was not found; job ids come from the first Run update, and ListJobs lists a project's jobs`);
 }
 
 /** Creates the job manager; call start() before submitting. */

@@ -1,4 +1,5 @@
 import { JobStage } from "@inferd/grpc-types/v1";
+import { quote } from "../quote";
 import { InferdError } from "../errors";
 import type { FileStore } from "../files/file-store";
 import { formatFileUri, parseFileUri } from "../files/uri";
@@ -83,9 +84,9 @@ export async function runJob(job: Job, deps: JobRunnerDeps, stopping: () => bool
     try {
       const { project, path } = parseFileUri(imageUri);
       const stat = await deps.store.stat(project, path);
-      if (!stat) throw new InferdError("not-found", `${imageUri} does not exist`);
+      if (!stat) throw new InferdError("not-found", `${quote(imageUri)} does not exist`);
       if (stat.size > BigInt(deps.maxImageBytes)) {
-        throw new InferdError("resource-exhausted", `${imageUri} is ${stat.size} bytes; images may be at most ${deps.maxImageBytes}`);
+        throw new InferdError("resource-exhausted", `${quote(imageUri)} is ${stat.size} bytes; images may be at most ${deps.maxImageBytes}`);
       }
       const bytes = await deps.store.readFile(project, path);
       const result = await deps.pipeline.infer(model, bytes, spec.parameters, (reached) => {

@@ -7,6 +7,7 @@ import { ModelConfigError, parseModelConfig, VERSION_PATTERN, type ModelConfig }
 import { resolvePackageFile } from "./package-file";
 import type { ModelLoader, ModelSession, RuntimeOptions, TensorSignature } from "./runtime";
 import { loadOnnxModelInWorker } from "./worker-runtime";
+import { quote } from "../quote";
 
 /** Where one version of a model stands. */
 export type VersionState = "loading" | "ready" | "failed";
@@ -254,27 +255,27 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
       const entry = models.get(name);
       if (!entry) {
         const known = [...models.keys()].join(", ") || "none";
-        throw new InferdError("not-found", `model "${name}" is not in the repository; models: ${known} (see ListModels)`);
+        throw new InferdError("not-found", `model ${quote(name)} is not in the repository; models: ${known} (see ListModels)`);
       }
       let v: VersionEntry | undefined;
       if (version === "") {
         v = entry.versions.find((candidate) => candidate.state === "ready");
         if (!v) {
           const why = entry.versions.map((c) => `${c.version || "(config)"}: ${c.state}${c.message ? ` (${c.message})` : ""}`).join("; ");
-          throw new InferdError("unavailable", `model "${name}" has no loaded version (${why}); see ListModels`);
+          throw new InferdError("unavailable", `model ${quote(name)} has no loaded version (${why}); see ListModels`);
         }
       } else {
         v = entry.versions.find((candidate) => candidate.version === version);
         if (!v) {
           const known = entry.versions.map((c) => c.version).join(", ");
-          throw new InferdError("not-found", `model "${name}" has no version "${version}"; versions: ${known}`);
+          throw new InferdError("not-found", `model ${quote(name)} has no version ${quote(version)}; versions: ${known}`);
         }
         if (v.state !== "ready") {
-          throw new InferdError("unavailable", `model "${name}" version ${version} is ${v.state}${v.message ? `: ${v.message}` : ""}`);
+          throw new InferdError("unavailable", `model ${quote(name)} version ${version} is ${v.state}${v.message ? `: ${v.message}` : ""}`);
         }
       }
       const binding = bindings.get(v);
-      if (!entry.config || !v.session || !binding) throw new InferdError("unavailable", `model "${name}" version ${v.version} is not loaded`);
+      if (!entry.config || !v.session || !binding) throw new InferdError("unavailable", `model ${quote(name)} version ${v.version} is not loaded`);
       return { name, version: v.version, config: entry.config, session: v.session, ...binding };
     },
 

@@ -1,5 +1,5 @@
-import type { ServerWritableStream } from "@grpc/grpc-js";
-import type { DiagnosticsServer, StreamNumbersRequest, StreamNumbersResponse } from "@inferd/grpc-types/v1";
+import type { ServerDuplexStream, ServerWritableStream } from "@grpc/grpc-js";
+import type { ChatRequest, ChatResponse, DiagnosticsServer, StreamNumbersRequest, StreamNumbersResponse } from "@inferd/grpc-types/v1";
 import { invalidArgument, toServiceError } from "../errors";
 import { SERVER_VERSION } from "../version";
 
@@ -46,11 +46,54 @@ async function streamNumbers(call: ServerWritableStream<StreamNumbersRequest, St
   if (!call.cancelled) call.end();
 }
 
+/** What a Chat call reports as it goes (tests and diagnostics watch its buffering through it). */
+export interface ChatObserver {
+  /** After each message read: messages read so far, and echoes written but not yet sent. */
+  read?(count: number, pendingEchoes: number): void;
+  /** Reading stopped because the client is not reading its echoes. */
+  paused?(count: number, pendingEchoes: number): void;
+}
+
+/** Options of {@link createDiagnosticsService}. */
+export interface DiagnosticsOptions {
+  readonly chatObserver?: ChatObserver;
+}
+
+/**
+ * Chat echoes each message. It honours backpressure: when an echo cannot be sent (the client
+ * does not read), it stops reading until the echoes drain, so a client that only writes fills
+ * its own HTTP/2 window instead of the server's memory. Without this, 200k unread 1 KiB
+ * messages grew the server by 314 MiB (issue #10). What the server holds is bounded by the
+ * stream's writable high-water mark plus its HTTP/2 receive window.
+ */
+function chat(call: ServerDuplexStream<ChatRequest, ChatResponse>, observer: ChatObserver): void {
+  let sequence = 0n;
+  let count = 0;
+  const resume = (): void => {
+    call.resume();
+  };
+  call.on("data", (request: ChatRequest) => {
+    sequence += 1n;
+    count += 1;
+    const flowing = call.write({ text: request.text, sequence });
+    observer.read?.(count, call.writableLength);
+    if (!flowing) {
+      call.pause();
+      observer.paused?.(count, call.writableLength);
+      call.once("drain", resume);
+    }
+  });
+  call.on("error", () => undefined);
+  call.on("cancelled", () => call.off("drain", resume));
+  call.on("end", () => call.end());
+}
+
 /**
  * Diagnostics: one RPC of each gRPC kind, for connectivity checks, demos and benchmarks.
  * Stateless; touches no models or files.
  */
-export function createDiagnosticsService(): DiagnosticsServer {
+export function createDiagnosticsService(options: DiagnosticsOptions = {}): DiagnosticsServer {
+  const chatObserver = options.chatObserver ?? {};
   return {
     ping(call, callback) {
       const { message, payload } = call.request;
@@ -73,13 +116,7 @@ export function createDiagnosticsService(): DiagnosticsServer {
     },
 
     chat(call) {
-      let sequence = 0n;
-      call.on("data", (request: { text: string }) => {
-        sequence += 1n;
-        call.write({ text: request.text, sequence });
-      });
-      call.on("error", () => undefined);
-      call.on("end", () => call.end());
+      chat(call, chatObserver);
     },
   };
 }

@@ -68,6 +68,18 @@ async function start(options: StartOptions = {}): Promise<Fixture> {
   };
 }
 
+/**
+ * Queries GetUploadStatus until the server stored some bytes of a live upload. Each query is a
+ * round trip, not a sleep, and the number of queries is bounded so a stuck upload fails here.
+ */
+async function storedSome(client: FilesClient, at: { project: string; path: string }): Promise<Awaited<ReturnType<typeof getUploadStatus>>> {
+  for (let query = 0; query < 5_000; query++) {
+    const st = await getUploadStatus(client, at);
+    if (st.storedBytes > 0n) return st;
+  }
+  throw new Error(`no bytes of ${at.project}/${at.path} were stored after 5,000 status queries`);
+}
+
 let f: Fixture;
 afterEach(async () => f?.cleanup());
 
@@ -123,8 +135,7 @@ describe("resumable uploads", () => {
     call.write({ content: { $case: "header", value: { project: "r", path: "big.bin", offset: 0n, totalSize: 2_000_000n, sha256: sha(data), restart: false } } });
     for (const chunk of chunks.slice(0, 7)) call.write({ content: { $case: "chunk", value: chunk } });
     // Wait until the server stored some bytes, then cancel mid-stream.
-    let st = await getUploadStatus(f.client, { project: "r", path: "big.bin" });
-    while (st.storedBytes === 0n) st = await getUploadStatus(f.client, { project: "r", path: "big.bin" });
+    let st = await storedSome(f.client, { project: "r", path: "big.bin" });
     call.cancel();
     await f.server.settled();
     st = await getUploadStatus(f.client, { project: "r", path: "big.bin" });
@@ -232,8 +243,7 @@ describe("replacing a stale partial upload (restart)", () => {
     });
     live.write({ content: { $case: "header", value: { ...at, offset: 0n, totalSize: 1000n, sha256: sha(stale), restart: false } } });
     live.write({ content: { $case: "chunk", value: stale.subarray(0, 300) } });
-    let st = await getUploadStatus(f.client, at);
-    while (st.storedBytes === 0n) st = await getUploadStatus(f.client, at);
+    await storedSome(f.client, at);
     const done = await uploadBytes(f.client, { ...at, restart: true, chunks: [fresh] });
     expect(done).toMatchObject({ complete: true, storedBytes: 600n, sha256: sha(fresh) });
     expect(await liveEnded).toMatchObject({ code: status.ABORTED });

@@ -21,6 +21,7 @@ import { createModelRepository, type ModelRepository } from "../models/repositor
 import type { TaskName } from "../models/config";
 import type { ServiceContext, ServiceModule } from "../service-module";
 import { createJobHandlers } from "./jobs-handlers";
+import { quote } from "../quote";
 
 const TASK_ENUM: Readonly<Record<TaskName, Task>> = {
   "text-detection": Task.TEXT_DETECTION,
@@ -76,9 +77,9 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
     const { project, path } = parseFileUri(image.value);
     context.auth.authorizeProject(metadata, project);
     const stat = await context.fileStore.stat(project, path);
-    if (!stat) throw new InferdError("not-found", `${image.value} does not exist; upload it first`);
+    if (!stat) throw new InferdError("not-found", `${quote(image.value)} does not exist; upload it first`);
     if (stat.size > BigInt(context.maxMessageBytes)) {
-      throw new InferdError("resource-exhausted", `${image.value} is ${stat.size} bytes; images may be at most ${context.maxMessageBytes}`);
+      throw new InferdError("resource-exhausted", `${quote(image.value)} is ${stat.size} bytes; images may be at most ${context.maxMessageBytes}`);
     }
     return context.fileStore.readFile(project, path);
   }

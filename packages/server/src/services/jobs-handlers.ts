@@ -8,6 +8,7 @@ import { isTerminal } from "../jobs/job";
 import { jobNotFound, type JobManager } from "../jobs/job-manager";
 import type { ModelRepository } from "../models/repository";
 import type { ServiceContext } from "../service-module";
+import { quote } from "../quote";
 
 /** Most images one Run may name. */
 export const MAX_RUN_IMAGES = 10_000;
@@ -73,7 +74,7 @@ export function createJobHandlers({ context, repository, jobs, jobsReady }: JobH
         throw invalidArgument(`image_uris[${index}]: ${error instanceof Error ? error.message : String(error)}`);
       }
       if (project !== request.project) {
-        throw invalidArgument(`image_uris[${index}] is in project "${project}", not "${request.project}"; a job's images must all be in its project`);
+        throw invalidArgument(`image_uris[${index}] is in project ${quote(project)}, not ${quote(request.project)}; a job's images must all be in its project`);
       }
     });
     const job = await jobs.submit({ project: request.project, model: model.name, version: model.version, imageUris: [...request.imageUris], parameters });

@@ -7,7 +7,7 @@ import {
 import { scopeOfCall } from "../handler-context";
 import { hop, type ClientEnd, type ServerEnd } from "./ends";
 import { FlowQueue } from "./flow-queue";
-import type { RegisteredHandler } from "./grpc-internals";
+import { loadPerRequestMetricRecorder, type RegisteredHandler } from "./grpc-internals";
 import { blockFromMetadata, COMPRESSION_HEADERS, RESPONSE_HEADERS, withDate, type HeaderBlock } from "./wire";
 
 type InterceptingServerListener = Parameters<ServerInterceptingCallInterface["start"]>[0];
@@ -16,11 +16,8 @@ type AuthContext = ReturnType<ServerInterceptingCallInterface["getAuthContext"]>
 type ConnectionInfo = ReturnType<ServerInterceptingCallInterface["getConnectionInfo"]>;
 type MetricsRecorder = ReturnType<ServerInterceptingCallInterface["getMetricsRecorder"]>;
 
-// Not exported from the package root; every grpc-js server call carries one.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { PerRequestMetricRecorder } = require("@grpc/grpc-js/build/src/orca") as {
-  PerRequestMetricRecorder: new () => MetricsRecorder;
-};
+// grpc-js's own recorder class, loaded (and checked) by the first fake call, never at import.
+let PerRequestMetricRecorder: (new () => MetricsRecorder) | undefined;
 
 /** Everything a fake server call needs to know when it opens. */
 export interface FakeServerCallInit {
@@ -52,7 +49,7 @@ export class FakeServerCall implements ServerInterceptingCallInterface, ServerEn
   private readPending = false;
   private ended = false;
   private metadataSent = false;
-  private readonly metricsRecorder = new PerRequestMetricRecorder();
+  private readonly metricsRecorder = new (PerRequestMetricRecorder ??= loadPerRequestMetricRecorder())();
 
   constructor(private readonly init: FakeServerCallInit) {}
 

@@ -1,4 +1,5 @@
 import { Metadata, type ChannelOptions } from "@grpc/grpc-js";
+import { installedGrpcJsVersion } from "./grpc-internals";
 
 /**
  * What an HTTP/2 peer would see of a header block: the fake transport passes metadata through
@@ -80,8 +81,7 @@ export function userAgent(options: ChannelOptions): string {
     .join(" ");
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const GRPC_JS_VERSION: string = (require("@grpc/grpc-js/package.json") as { version: string }).version;
+const GRPC_JS_VERSION = installedGrpcJsVersion();
 
 /** grpc-js's defaults for message size limits (constants.ts). */
 export const DEFAULT_MAX_RECEIVE_BYTES = 4 * 1024 * 1024;

@@ -10,6 +10,7 @@ import { checkShape, toShape } from "../../tensors/shape";
 import type { HostTensor } from "../../tensors/tensor";
 import { imageToTensor, isImageInput } from "./image-input";
 import type { InferStatisticsTable } from "./statistics";
+import { quote } from "../../quote";
 
 /** The protocol datatype of a model tensor (its onnxruntime type when the protocol has none). */
 export function datatypeOf(signature: TensorSignature): string {
@@ -28,12 +29,12 @@ async function decodeInputs(model: ResolvedModel, request: ModelInferRequest, ma
   const feeds = new Map<string, RuntimeTensor>();
   const images: { what: string; name: string; tensor: HostTensor }[] = [];
   inputs.forEach((input, i) => {
-    const what = `input "${input.name}"`;
+    const what = `input ${quote(input.name)}`;
     const signature = model.session.inputs.find((s) => s.name === input.name);
     if (!signature) throw invalidArgument(`${what}: model "${model.name}" has no such input; its inputs are ${names(model.session.inputs)}`);
     if (feeds.has(input.name) || images.some((image) => image.name === input.name)) throw invalidArgument(`${what} is given twice`);
     const expected = datatypeOf(signature);
-    if (!isOipDatatype(input.datatype)) throw invalidArgument(`${what}: "${input.datatype}" is not a datatype of the inference protocol; the model takes ${expected}`);
+    if (!isOipDatatype(input.datatype)) throw invalidArgument(`${what}: ${quote(input.datatype)} is not a datatype of the inference protocol; the model takes ${expected}`);
     const image = isImageInput(model, signature, input.datatype);
     if (!image && input.datatype !== expected) throw invalidArgument(`${what}: datatype is ${input.datatype}; the model takes ${expected}`);
     const shape = toShape(what, input.shape);
@@ -59,9 +60,9 @@ function requestedOutputs(model: ResolvedModel, request: ModelInferRequest): str
   const wanted: string[] = [];
   for (const { name } of request.outputs) {
     if (!model.session.outputs.some((o) => o.name === name)) {
-      throw invalidArgument(`output "${name}": model "${model.name}" has no such output; its outputs are ${names(model.session.outputs)}`);
+      throw invalidArgument(`output ${quote(name)}: model "${model.name}" has no such output; its outputs are ${names(model.session.outputs)}`);
     }
-    if (wanted.includes(name)) throw invalidArgument(`output "${name}" is requested twice`);
+    if (wanted.includes(name)) throw invalidArgument(`output ${quote(name)} is requested twice`);
     wanted.push(name);
   }
   return wanted;

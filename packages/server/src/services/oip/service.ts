@@ -8,6 +8,7 @@ import { SERVER_VERSION } from "../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "./describe";
 import { createModelInfer } from "./infer";
 import type { InferStatisticsTable } from "./statistics";
+import { quote } from "../../quote";
 
 /** Protocol extensions inferd implements in full (ServerMetadata reports exactly these). */
 export const OIP_EXTENSIONS: readonly string[] = ["model_configuration", "statistics"];
@@ -42,12 +43,12 @@ function unary<Req, Res>(body: (request: Req) => Res | Promise<Res>): (call: Ser
 export function selectStatistics(repository: ModelRepository, statistics: InferStatisticsTable, name: string, version: string): ModelStatistics[] {
   const all = repository.list();
   const models = name === "" ? all : all.filter((m) => m.name === name);
-  if (name !== "" && models.length === 0) throw new InferdError("not-found", `model "${name}" is not in the repository; see RepositoryIndex`);
+  if (name !== "" && models.length === 0) throw new InferdError("not-found", `model ${quote(name)} is not in the repository; see RepositoryIndex`);
   const stats: ModelStatistics[] = [];
   for (const model of models) {
     const versions = model.versions.filter((v) => v.state === "ready" && (version === "" || v.version === version));
     if (version !== "" && versions.length === 0) {
-      throw new InferdError("not-found", `model "${model.name}" has no ready version "${version}"; see RepositoryIndex`);
+      throw new InferdError("not-found", `model "${model.name}" has no ready version ${quote(version)}; see RepositoryIndex`);
     }
     for (const v of versions) stats.push(statistics.get(model.name, v.version));
   }

@@ -10,6 +10,7 @@ import { isOipDatatype, type OipDatatype } from "../../../tensors/datatypes";
 import { decodeRaw, encodeRaw } from "../../../tensors/raw-codec";
 import { toShape } from "../../../tensors/shape";
 import { jsonToTensor, parametersFromJson, parametersToJson, tensorToJson, toJsonText } from "./json-tensors";
+import { quote } from "../../../quote";
 
 /** The header of the binary tensor data extension. */
 export const HEADER_LENGTH = "inference-header-content-length";
@@ -71,9 +72,9 @@ export function parseInferBody(model: string, version: string, body: Buffer, hea
   const inputs = array(json["inputs"], "inputs").map((raw, i) => {
     const input = object(raw, `inputs[${i}]`);
     const name = text(input["name"], `inputs[${i}].name`);
-    const what = `input "${name}"`;
+    const what = `input ${quote(name)}`;
     const datatype = text(input["datatype"], `${what}: datatype`);
-    if (!isOipDatatype(datatype)) throw invalidArgument(`${what}: "${datatype}" is not a datatype of the inference protocol`);
+    if (!isOipDatatype(datatype)) throw invalidArgument(`${what}: ${quote(datatype)} is not a datatype of the inference protocol`);
     const shape = toShape(what, array(input["shape"], `${what}: shape`).map((d) => (Number.isSafeInteger(d) ? (d as number) : -1)));
     const parameters = object(input["parameters"] ?? {}, `${what}: parameters`);
     const size = parameters["binary_data_size"];
@@ -94,9 +95,9 @@ export function parseInferBody(model: string, version: string, body: Buffer, hea
   const outputs = array(json["outputs"], "outputs").map((raw, i) => {
     const output = object(raw, `outputs[${i}]`);
     const name = text(output["name"], `outputs[${i}].name`);
-    const { binary_data: wantsBinary, ...rest } = object(output["parameters"] ?? {}, `output "${name}": parameters`);
+    const { binary_data: wantsBinary, ...rest } = object(output["parameters"] ?? {}, `output ${quote(name)}: parameters`);
     if (wantsBinary === true) binaryOutputs.add(name);
-    return { name, parameters: parametersFromJson(`output "${name}"`, rest) };
+    return { name, parameters: parametersFromJson(`output ${quote(name)}`, rest) };
   });
   const { binary_data_output: allBinary, ...parameters } = object(json["parameters"] ?? {}, "parameters");
   return {

@@ -9,6 +9,7 @@ import { decodeContents, emptyContents } from "../../../tensors/contents-codec";
 import type { OipDatatype } from "../../../tensors/datatypes";
 import { fromHalfBits, toHalfBits } from "../../../tensors/fp16";
 import { elementCount, type HostTensor } from "../../../tensors/tensor";
+import { quote } from "../../../quote";
 
 /** Flattens nested arrays into row-major order. */
 function flatten(data: unknown, out: unknown[] = []): unknown[] {
@@ -105,7 +106,7 @@ export function parametersFromJson(what: string, raw: unknown): { [key: string]:
     else if (typeof value === "string") out[key] = { parameterChoice: { $case: "stringParam", value } };
     else if (isInteger(value)) out[key] = { parameterChoice: { $case: "int64Param", value: BigInt(value) } };
     else if (isNumber(value)) out[key] = { parameterChoice: { $case: "doubleParam", value } };
-    else throw invalidArgument(`${what}: parameter "${key}" must be a boolean, number or string`);
+    else throw invalidArgument(`${what}: parameter ${quote(key)} must be a boolean, number or string`);
   }
   return out;
 }
