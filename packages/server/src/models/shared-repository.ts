@@ -25,6 +25,9 @@ export function shareRepository(repository: ModelRepository): SharedModelReposit
     loaded: () => done,
     list: () => repository.list(),
     resolve: (name, version) => repository.resolve(name, version),
+    loadModel: (name) => repository.loadModel(name),
+    unloadModel: (name) => repository.unloadModel(name),
+    sync: () => repository.sync(),
     close() {
       closing ??= repository.close();
       return closing;
