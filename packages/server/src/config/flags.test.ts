@@ -48,3 +48,16 @@ test("the OIP REST API is off by default; --http-port / INFERD_HTTP_PORT turn it
   expect(parseBinaryConfig(["--http-port", "0"], { INFERD_HTTP_PORT: "8000" }).server.httpPort).toBe(0);
   expect(() => parseBinaryConfig(["--http-port", "70000"], {})).toThrow(ConfigError);
 });
+
+test("model control mode: none by default; poll with its interval, explicit, from flags or environment", () => {
+  expect(parseBinaryConfig([], {}).server.inference).toMatchObject({ modelControlMode: "none" });
+  expect(parseBinaryConfig([], {}).server.inference?.repositoryPollMs).toBeUndefined();
+  expect(parseBinaryConfig(["--model-control-mode", "poll", "--repository-poll-secs", "2"], {}).server.inference).toMatchObject({
+    modelControlMode: "poll",
+    repositoryPollMs: 2000,
+  });
+  expect(parseBinaryConfig([], { INFERD_MODEL_CONTROL_MODE: "explicit" }).server.inference).toMatchObject({ modelControlMode: "explicit" });
+  expect(() => parseBinaryConfig(["--model-control-mode", "watch"], {})).toThrow(ConfigError);
+  expect(() => parseBinaryConfig(["--model-control-mode", "poll", "--repository-poll-secs", "0"], {})).toThrow(ConfigError);
+  expect(() => parseBinaryConfig(["--repository-poll-secs", "3"], {})).toThrow(ConfigError);
+});

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { loadTokensFile } from "../auth/tokens-file";
 import { ALL_PROJECTS, type TokenGrant } from "../auth/token-table";
 import { readTlsFiles, type InferdServerOptions, type KeepaliveOptions } from "../server";
+import { DEFAULT_REPOSITORY_POLL_SECS, MODEL_CONTROL_MODES, type ModelControlMode } from "../models/model-control";
 import { DEFAULT_HOST, DEFAULT_MAX_MESSAGE_MB, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE_MS } from "./defaults";
 
 /** A bad flag or environment variable; the message says which and what is allowed. */
@@ -70,6 +71,16 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "model-threads": { env: "INFERD_MODEL_THREADS", type: "string", help: "onnxruntime threads per model; 0 = all cores (default 0)" },
   "job-workers": { env: "INFERD_JOB_WORKERS", type: "string", help: "Run jobs processed at the same time (default 1)" },
   "job-queue-size": { env: "INFERD_JOB_QUEUE_SIZE", type: "string", help: "Run jobs that may wait for a worker (default 100)" },
+  "model-control-mode": {
+    env: "INFERD_MODEL_CONTROL_MODE",
+    type: "string",
+    help: `how models change while running: ${MODEL_CONTROL_MODES.join(", ")} (default none; see MODELS.md)`,
+  },
+  "repository-poll-secs": {
+    env: "INFERD_REPOSITORY_POLL_SECS",
+    type: "string",
+    help: `seconds between polls of the models dir in mode poll (default ${DEFAULT_REPOSITORY_POLL_SECS})`,
+  },
   "log-level": { env: "INFERD_LOG_LEVEL", type: "string", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
   help: { env: "", type: "boolean", help: "print this help" },
   version: { env: "", type: "boolean", help: "print the version" },
@@ -178,6 +189,12 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const modelThreads = optionalInt("model-threads", 0, 1024);
   const jobWorkers = optionalInt("job-workers", 1, 64);
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
+  const modelControlMode = (text("model-control-mode") ?? "none") as ModelControlMode;
+  if (!MODEL_CONTROL_MODES.includes(modelControlMode)) {
+    throw new ConfigError(`--model-control-mode must be one of ${MODEL_CONTROL_MODES.join(", ")}; got "${modelControlMode}"`);
+  }
+  const pollSecs = optionalInt("repository-poll-secs", 1, 24 * 3600);
+  if (pollSecs !== undefined && modelControlMode !== "poll") throw new ConfigError("--repository-poll-secs needs --model-control-mode poll");
   const dataDir = text("data-dir");
   const modelsDir = text("models-dir");
 
@@ -205,6 +222,8 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
         ...(modelThreads !== undefined ? { modelThreads } : {}),
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),
         ...(jobQueueSize !== undefined ? { jobQueueSize } : {}),
+        modelControlMode,
+        ...(pollSecs !== undefined ? { repositoryPollMs: pollSecs * 1000 } : {}),
       },
     },
   };

@@ -202,6 +202,8 @@ export function createInferenceRepository(context: ServiceContext, options: Infe
     dir: context.modelsDir,
     logger: context.logger,
     runtime: { intraOpThreads: options.modelThreads ?? 0 },
+    // Mode explicit loads only what load calls ask for (Triton's meaning).
+    startup: options.modelControlMode === "explicit" ? "none" : "all",
   });
 }
 

@@ -12,7 +12,12 @@ import { createOipModule } from "./oip/module";
  */
 export function createServiceModules(context: ServiceContext): ServiceModule[] {
   // One repository for every protocol: inferd.v1 Inference and OIP serve the same loaded models.
-  const repository = shareRepository(createInferenceRepository(context));
+  const control = context.inference ?? {};
+  const repository = shareRepository(createInferenceRepository(context), {
+    mode: control.modelControlMode ?? "none",
+    ...(control.repositoryPollMs !== undefined ? { pollMs: control.repositoryPollMs } : {}),
+    logger: context.logger,
+  });
   return [
     {
       name: "inferd.v1.Diagnostics",
