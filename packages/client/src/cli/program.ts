@@ -8,6 +8,7 @@ import { registerDiagnosticsCommands } from "./commands/diagnostics";
 import { registerFileCommands } from "./commands/files";
 import { registerInferenceCommands } from "./commands/inference";
 import { registerJobCommands } from "./commands/jobs";
+import { registerModelControlCommands } from "./commands/model-control";
 import { hintFor } from "./hints";
 import { toJson } from "./format";
 
@@ -43,6 +44,7 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
   registerFileCommands(program, contextFor);
   registerInferenceCommands(program, contextFor);
   registerJobCommands(program, contextFor);
+  registerModelControlCommands(program, contextFor); // after the inference commands: it extends `models`
   return program;
 }
 
