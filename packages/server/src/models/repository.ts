@@ -76,6 +76,8 @@ export interface ModelRepository {
   unloadModel(name: string): Promise<void>;
   /** Brings every model in line with the models dir (the poll of model control mode poll). */
   sync(): Promise<void>;
+  /** Calls `listener` after any version changed state (health follows models this way); returns an unsubscribe. */
+  subscribe(listener: () => void): () => void;
   /** Releases every session. */
   close(): Promise<void>;
 }
@@ -161,8 +163,12 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
   const draining = new Set<Promise<void>>();
   // Every change to the repository runs one at a time: a poll, a load and an unload never interleave.
   let queue: Promise<unknown> = Promise.resolve();
+  const listeners = new Set<() => void>();
+  const notify = (): void => {
+    for (const listener of listeners) listener();
+  };
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
+    const run = queue.then(work, work).finally(notify);
     queue = run.catch(() => undefined);
     return run;
   };
@@ -225,11 +231,13 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
   async function loadVersion(entry: ModelEntry, config: ModelConfig, configText: string, v: VersionEntry): Promise<string> {
     const fingerprint = await fileFingerprint(pathOrEmpty(entry.name, config, v.version));
     if (!v.live) Object.assign(v, { state: "loading", message: "" });
+    notify();
     try {
       const { session, binding } = await openVersion(entry.name, config, v.version);
       if (v.live) inBackground(v.live.swap(session));
       else v.live = createLiveSession(session);
       Object.assign(v, { state: "ready", message: "", binding, config, configText, fingerprint });
+      notify();
       return "";
     } catch (error) {
       const message = errorMessage(error);
@@ -423,6 +431,11 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
           await applyFolder(entry, folder, false);
         }
       }),
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
 
     async close() {
       await exclusive(async () => {

@@ -65,6 +65,7 @@ export function shareRepository(repository: ModelRepository, control: ModelContr
       await repository.unloadModel(name);
     },
     sync: () => repository.sync(),
+    subscribe: (listener) => repository.subscribe(listener),
     close() {
       closing ??= (async () => {
         await poller?.stop();

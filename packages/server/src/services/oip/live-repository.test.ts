@@ -2,7 +2,8 @@
  * The live model repository through the server's real front-ends: OIP over gRPC and REST,
  * inferd.v1 ListModels, model control modes explicit and poll, and hot reload under load.
  */
-import { credentials, status, type ServiceError } from "@grpc/grpc-js";
+import { credentials, makeGenericClientConstructor, status, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
 import { GRPCInferenceServiceClient, type ModelInferResponse, type RepositoryIndexResponse_ModelIndex } from "@inferd/grpc-types/inference";
 import { InferenceClient, ModelState, type ListModelsResponse } from "@inferd/grpc-types/v1";
 import { rm, writeFile } from "node:fs/promises";
@@ -10,12 +11,19 @@ import { join } from "node:path";
 import { removeVersion, replaceFile, replaceOffsetModel, waitFor, writeOffsetVersion } from "../../models/__tests__/offset-model";
 import { tempDir } from "../../models/__tests__/tiny-models";
 import type { ModelControlMode } from "../../models/model-control";
+import { checkHealth, type HealthClient } from "../../__tests__/server-fixture";
 import { createInferdServer, type InferdServer } from "../../server";
+
+const HealthClientCtor = makeGenericClientConstructor(healthService as never, "grpc.health.v1.Health") as unknown as new (
+  address: string,
+  creds: ChannelCredentials,
+) => HealthClient;
 
 interface Running {
   server: InferdServer;
   oip: GRPCInferenceServiceClient;
   v1: InferenceClient;
+  health: HealthClient;
   models: string;
   base: string;
   close(): Promise<void>;
@@ -43,15 +51,18 @@ async function start(mode: ModelControlMode, repositoryPollMs?: number): Promise
   await server.ready;
   const oip = new GRPCInferenceServiceClient(server.address, credentials.createInsecure());
   const v1 = new InferenceClient(server.address, credentials.createInsecure());
+  const health = new HealthClientCtor(server.address, credentials.createInsecure());
   running = {
     server,
     oip,
     v1,
+    health,
     models,
     base: `http://${server.httpAddress ?? "missing"}`,
     async close() {
       oip.close();
       v1.close();
+      health.close();
       await server.shutdown(1000);
     },
   };
@@ -100,8 +111,13 @@ test("explicit mode: nothing loads at start; load and unload over gRPC and REST;
   expect(await index(r)).toEqual([{ name: "m", version: "1", state: "UNAVAILABLE", reason: expect.stringContaining("unloaded") }]);
   expect(await modelReady(r, "m")).toBe(false);
   await expect(offset(r, "m")).rejects.toMatchObject({ code: status.UNAVAILABLE });
+  // The server and its services serve (loads are possible); the model's own health name does not.
+  expect(await checkHealth(r.health, "")).toBe("SERVING");
+  expect(await checkHealth(r.health, "inference.GRPCInferenceService")).toBe("SERVING");
+  expect(await checkHealth(r.health, "model/m")).toBe("NOT_SERVING");
 
   await load(r, "m");
+  expect(await checkHealth(r.health, "model/m")).toBe("SERVING");
   expect(await states(r, "m")).toEqual(["1:READY"]);
   expect(await modelReady(r, "m")).toBe(true);
   expect(await offset(r, "m")).toEqual(["1", 10]);
@@ -111,6 +127,7 @@ test("explicit mode: nothing loads at start; load and unload over gRPC and REST;
   expect(await modelReady(r, "m")).toBe(false);
   expect((await fetch(`${r.base}/v2/models/m/ready`)).status).toBe(400);
   expect((await listModels(r)).models[0]).toMatchObject({ ready: false });
+  expect(await checkHealth(r.health, "model/m")).toBe("NOT_SERVING");
   await expect(offset(r, "m")).rejects.toMatchObject({ code: status.UNAVAILABLE });
 
   // A new version and a new model folder, then a REST load.
@@ -164,8 +181,13 @@ test("poll mode: a new version, a changed config.json and a removed version are 
 
   await removeVersion(r.models, "m", "2");
   await waitFor("version 2 to unload", async () => (await states(r, "m")).join() === "1:READY");
+  expect(await checkHealth(r.health, "model/m")).toBe("SERVING");
   expect(await offset(r, "m")).toEqual(["1", 10]);
   await expect(offset(r, "m", "2")).rejects.toMatchObject({ code: status.NOT_FOUND });
+  await rm(join(r.models, "m"), { recursive: true });
+  await waitFor("model m to go", async () => (await index(r)).length === 0);
+  expect(await checkHealth(r.health, "model/m")).toBe("NOT_SERVING");
+  await expect(offset(r, "m")).rejects.toMatchObject({ code: status.NOT_FOUND });
 });
 
 test("hot reload under load: versions added, replaced and removed while clients stream requests; zero failures, every answer from a valid version", async () => {
