@@ -190,10 +190,13 @@ test("poll mode: a new version, a changed config.json and a removed version are 
   await expect(offset(r, "m")).rejects.toMatchObject({ code: status.NOT_FOUND });
 });
 
-test("hot reload under load: versions added, replaced and removed while clients stream requests; zero failures, every answer from a valid version", async () => {
+test.each<[ModelControlMode, string]>([
+  ["explicit", "load calls"],
+  ["poll", "the poller"],
+])("hot reload under load (mode %s, changes applied by %s): versions added, replaced and removed while clients stream requests; zero failures, every answer from a valid version", async (mode) => {
   await writeOffsetVersion(join(dir, "models"), "m", "1", 100);
-  const r = await start("explicit");
-  await load(r, "m");
+  const r = await start(mode, 50);
+  if (mode === "explicit") await load(r, "m");
   // Every offset each version ever had: an answer is valid when its offset is one of its version's.
   const valid = new Map<string, Set<number>>([["1", new Set([100])]]);
   const allow = (version: string, value: number): void => {
@@ -217,21 +220,28 @@ test("hot reload under load: versions added, replaced and removed while clients 
     const target = answers.length + failures.length + n;
     await waitFor(`${n} more answers`, () => answers.length + failures.length >= target);
   };
+  const answered = (pair: string) => async () => answers.slice(-8).some(([version, value]) => `${version}:${value}` === pair);
+  const versions = (list: string) => async () => (await states(r, "m")).join() === list;
+  const description = (text: string) => async () => (await listModels(r)).models[0]?.description === text;
 
-  const steps: Array<() => Promise<void>> = [
-    async () => (allow("2", 200), await writeOffsetVersion(r.models, "m", "2", 200)),
-    async () => (allow("2", 201), await replaceOffsetModel(r.models, "m", "2", 201)),
-    async () => (allow("3", 300), await writeOffsetVersion(r.models, "m", "3", 300)),
-    () => removeVersion(r.models, "m", "3"),
-    async () => (allow("1", 101), await replaceOffsetModel(r.models, "m", "1", 101), await removeVersion(r.models, "m", "2")),
-    () => replaceFile(join(r.models, "m", "config.json"), JSON.stringify({ task: "tensor", description: "reloaded" })),
-    async () => (allow("4", 400), await writeOffsetVersion(r.models, "m", "4", 400)),
+  const steps: Array<{ change: () => Promise<unknown>; settled: () => Promise<boolean> }> = [
+    { change: async () => (allow("2", 200), await writeOffsetVersion(r.models, "m", "2", 200)), settled: answered("2:200") },
+    { change: async () => (allow("2", 201), await replaceOffsetModel(r.models, "m", "2", 201)), settled: answered("2:201") },
+    { change: async () => (allow("3", 300), await writeOffsetVersion(r.models, "m", "3", 300)), settled: answered("3:300") },
+    { change: () => removeVersion(r.models, "m", "3"), settled: versions("2:READY,1:READY") },
+    {
+      change: async () => (allow("1", 101), await replaceOffsetModel(r.models, "m", "1", 101), await removeVersion(r.models, "m", "2")),
+      settled: versions("1:READY"),
+    },
+    { change: () => replaceFile(join(r.models, "m", "config.json"), JSON.stringify({ task: "tensor", description: "reloaded" })), settled: description("reloaded") },
+    { change: async () => (allow("4", 400), await writeOffsetVersion(r.models, "m", "4", 400)), settled: answered("4:400") },
   ];
   try {
     for (const step of steps) {
       await traffic();
-      await step();
-      await load(r, "m");
+      await step.change();
+      if (mode === "explicit") await load(r, "m");
+      await waitFor("the change to be served", step.settled);
     }
     await traffic();
   } finally {
