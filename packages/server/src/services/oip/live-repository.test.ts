@@ -4,7 +4,16 @@
  */
 import { credentials, makeGenericClientConstructor, status, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
-import { GRPCInferenceServiceClient, type ModelInferResponse, type RepositoryIndexResponse_ModelIndex } from "@inferd/grpc-types/inference";
+import {
+  GRPCInferenceServiceClient,
+  type ModelInferRequest,
+  type ModelInferResponse,
+  type ModelReadyRequest,
+  type ModelReadyResponse,
+  type RepositoryIndexRequest,
+  type RepositoryIndexResponse,
+  type RepositoryIndexResponse_ModelIndex,
+} from "@inferd/grpc-types/inference";
 import { InferenceClient, ModelState, type ListModelsResponse } from "@inferd/grpc-types/v1";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -75,7 +84,7 @@ function rpc<Req, Res>(r: Running, method: (request: Req, callback: (error: Serv
 
 /** ModelInfer of `x + offset` on [0]: resolves with the answering version and its offset. */
 async function offset(r: Running, name: string, version = ""): Promise<[string, number]> {
-  const response = await rpc<unknown, ModelInferResponse>(r, r.oip.modelInfer, {
+  const response = await rpc<ModelInferRequest, ModelInferResponse>(r, r.oip.modelInfer, {
     modelName: name,
     modelVersion: version,
     id: "",
@@ -90,13 +99,13 @@ async function offset(r: Running, name: string, version = ""): Promise<[string, 
 }
 
 const index = async (r: Running): Promise<RepositoryIndexResponse_ModelIndex[]> =>
-  (await rpc<unknown, { models: RepositoryIndexResponse_ModelIndex[] }>(r, r.oip.repositoryIndex, { repositoryName: "", ready: false })).models;
+  (await rpc<RepositoryIndexRequest, RepositoryIndexResponse>(r, r.oip.repositoryIndex, { repositoryName: "", ready: false })).models;
 const states = async (r: Running, name: string): Promise<string[]> =>
   (await index(r)).filter((m) => m.name === name).map((m) => `${m.version}:${m.state}`);
 const load = (r: Running, modelName: string, parameters = {}) => rpc(r, r.oip.repositoryModelLoad, { repositoryName: "", modelName, parameters });
 const unload = (r: Running, modelName: string) => rpc(r, r.oip.repositoryModelUnload, { repositoryName: "", modelName, parameters: {} });
 const modelReady = async (r: Running, name: string, version = "") =>
-  (await rpc<unknown, { ready: boolean }>(r, r.oip.modelReady, { name, version })).ready;
+  (await rpc<ModelReadyRequest, ModelReadyResponse>(r, r.oip.modelReady, { name, version })).ready;
 const post = async (r: Running, path: string, body?: unknown) => {
   const response = await fetch(r.base + path, { method: "POST", ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const text = await response.text();
