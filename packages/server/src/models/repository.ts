@@ -76,6 +76,11 @@ export interface ModelRepository {
   unloadModel(name: string): Promise<void>;
   /** Brings every model in line with the models dir (the poll of model control mode poll). */
   sync(): Promise<void>;
+  /**
+   * Lists model folders added since start-up as unloaded, and forgets unloaded models whose
+   * folder is gone, without loading anything (RepositoryIndex in model control mode explicit).
+   */
+  discover(): Promise<void>;
   /** Calls `listener` after any version changed state (health follows models this way); returns an unsubscribe. */
   subscribe(listener: () => void): () => void;
   /** Releases every session. */
@@ -431,6 +436,18 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
           await applyFolder(entry, folder, false);
         }
       }),
+
+    async discover() {
+      // Outside the queue on purpose: an index never waits behind a long load. It only adds
+      // entries for names not there yet and drops entries with nothing loaded or loading.
+      const names = await listModelFolders(options.dir, () => undefined);
+      for (const name of names) {
+        if (!models.has(name)) models.set(name, { name, config: undefined, versions: [{ version: "", state: "unloaded", message: UNLOADED }] });
+      }
+      for (const [name, entry] of models) {
+        if (!names.includes(name) && entry.versions.every((v) => v.state === "unloaded" || v.state === "failed")) models.delete(name);
+      }
+    },
 
     subscribe(listener) {
       listeners.add(listener);

@@ -65,6 +65,8 @@ export function shareRepository(repository: ModelRepository, control: ModelContr
       await repository.unloadModel(name);
     },
     sync: () => repository.sync(),
+    // Only mode explicit lists folders it has not loaded; the other modes show what they load.
+    discover: () => (mode === "explicit" ? repository.discover() : Promise.resolve()),
     subscribe: (listener) => repository.subscribe(listener),
     close() {
       closing ??= (async () => {

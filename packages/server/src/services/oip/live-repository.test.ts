@@ -139,7 +139,16 @@ test("explicit mode: nothing loads at start; load and unload over gRPC and REST;
   expect(await checkHealth(r.health, "model/m")).toBe("NOT_SERVING");
   await expect(offset(r, "m")).rejects.toMatchObject({ code: status.UNAVAILABLE });
 
-  // A new version and a new model folder, then a REST load.
+  // A model folder added after start-up is listed (unloaded) and loads on request; gone again, it leaves the index.
+  await writeOffsetVersion(r.models, "late", "1", 1);
+  expect(await states(r, "late")).toEqual([":UNAVAILABLE"]);
+  await load(r, "late");
+  expect(await states(r, "late")).toEqual(["1:READY"]);
+  await unload(r, "late");
+  await rm(join(r.models, "late"), { recursive: true });
+  expect(await states(r, "late")).toEqual([]);
+
+  // A new version, then a REST load.
   await writeOffsetVersion(r.models, "m", "2", 20);
   expect(await post(r, "/v2/repository/models/m/load", {})).toEqual({ status: 200, body: undefined });
   expect(await states(r, "m")).toEqual(["2:READY", "1:READY"]);

@@ -111,7 +111,10 @@ export function createOipService({ repository, statistics, logger, accepting }: 
 
     modelStatistics: unary((request) => ({ modelStats: selectStatistics(repository, statistics, request.name, request.version) })),
 
-    repositoryIndex: unary((request) => ({ models: repositoryIndex(repository.list(), request.ready) })),
+    repositoryIndex: unary(async (request) => {
+      await repository.discover();
+      return { models: repositoryIndex(repository.list(), request.ready) };
+    }),
 
     // Answered once the model serves (or, unloading, once its running calls finished).
     repositoryModelLoad: unary(async (request) => {

@@ -134,6 +134,7 @@ export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndp
     if (path === "/v2/repository/index" && method === "POST") {
       const body = await readBody(request, options.maxBodyBytes);
       const readyOnly = body.length > 0 && (JSON.parse(body.toString("utf8")) as { ready?: unknown }).ready === true;
+      await repository.discover();
       return json(repositoryIndex(repository.list(), readyOnly));
     }
     const control = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/.exec(path);
