@@ -105,7 +105,7 @@ test("Python grpcio OIP client: every RPC, every datatype, numpy-checked outputs
       too_many_inputs: "INVALID_ARGUMENT",
       unknown_model: "NOT_FOUND",
       unknown_version: "NOT_FOUND",
-      load: "UNIMPLEMENTED",
+      load: "FAILED_PRECONDITION", // model control mode none
     },
     alive_after_bad: true,
     stream: [

@@ -283,11 +283,19 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   logger.info({ address, tls: Boolean(options.tls), mtls: Boolean(options.tls?.ca), auth: auth.enabled, dataDir, modelsDir }, "inferd listening");
 
   let stopping = false;
+  const stopWatches: Array<() => void> = [];
   const ready = Promise.all(
     modules.map(async (module) => {
       try {
         await module.start?.();
         if (!stopping) health.set(module.name, "SERVING");
+        if (!stopping && module.watchHealth) {
+          stopWatches.push(
+            module.watchHealth((name, status) => {
+              if (!stopping) health.set(name, status);
+            }),
+          );
+        }
       } catch (error) {
         logger.error({ err: error, service: module.name }, "service start-up failed; it stays NOT_SERVING");
         throw error;
@@ -302,6 +310,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = async (graceMs: number): Promise<void> => {
     stopping = true;
+    for (const stop of stopWatches) stop();
     health.setAllNotServing();
     gate.beginDrain();
     logger.info({ inFlight: gate.inFlight, graceMs }, "shutting down: draining in-flight calls");

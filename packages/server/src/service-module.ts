@@ -53,4 +53,9 @@ export interface ServiceModule {
    * running are then cancelled). Flush state here (e.g. partial uploads, job records).
    */
   stop?(): Promise<void>;
+  /**
+   * Extra health names the module keeps up to date once started (e.g. one per model); `set`
+   * is ignored once shutdown began (everything is NOT_SERVING then). Returns a stop function.
+   */
+  watchHealth?(set: (name: string, status: "SERVING" | "NOT_SERVING") => void): () => void;
 }

@@ -11,6 +11,7 @@ import { registerJobCommands } from "./commands/jobs";
 import { registerListJobsCommand } from "./commands/list-jobs";
 import { describeFailure } from "./hints";
 import { errorJson, toJson } from "./format";
+import { registerModelControlCommands } from "./commands/model-control";
 
 /** Builds the inferctl program, writing to `io`; `version` is shown by --version. */
 export function createProgram(io: CliIo, version: string, contexts: CommandContext[]): Command {
@@ -45,6 +46,7 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
   registerInferenceCommands(program, contextFor);
   registerJobCommands(program, contextFor);
   registerListJobsCommand(program, contextFor);
+  registerModelControlCommands(program, contextFor); // after the inference commands: it extends `models`
   return program;
 }
 

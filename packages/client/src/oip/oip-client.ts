@@ -60,6 +60,10 @@ export interface OipClient {
   modelStatistics(model?: string, version?: string): Promise<ModelStatistics[]>;
   repositoryIndex(options?: { readyOnly?: boolean }): Promise<RepositoryIndexResponse_ModelIndex[]>;
   infer(request: OipInferRequest): Promise<OipInferResult>;
+  /** Loads or reloads a model from the server's repository (inferd: model control mode explicit). */
+  loadModel(model: string): Promise<void>;
+  /** Unloads a model; inferd answers once its running calls finished. */
+  unloadModel(model: string): Promise<void>;
   close(): void;
 }
 
@@ -79,6 +83,8 @@ export function createOipClient(options: InferdClientOptions): OipClient {
     modelConfig: async (name, version = "") => (await call(stub.modelConfig, { name, version })).config,
     modelStatistics: async (name = "", version = "") => (await call(stub.modelStatistics, { name, version })).modelStats,
     repositoryIndex: async ({ readyOnly = false } = {}) => (await call(stub.repositoryIndex, { repositoryName: "", ready: readyOnly })).models,
+    loadModel: async (modelName) => void (await call(stub.repositoryModelLoad, { repositoryName: "", modelName, parameters: {} })),
+    unloadModel: async (modelName) => void (await call(stub.repositoryModelUnload, { repositoryName: "", modelName, parameters: {} })),
 
     async infer(request) {
       const response = await call(stub.modelInfer, {

@@ -56,3 +56,16 @@ test("connection limits: flags and variables set the caps on connections, stream
   expect(() => parseBinaryConfig(["--max-metadata-kb", "0"], {})).toThrow(ConfigError);
   expect(() => parseBinaryConfig(["--max-concurrent-streams", "0"], {})).toThrow(ConfigError);
 });
+
+test("model control mode: none by default; poll with its interval, explicit, from flags or environment", () => {
+  expect(parseBinaryConfig([], {}).server.inference).toMatchObject({ modelControlMode: "none" });
+  expect(parseBinaryConfig([], {}).server.inference?.repositoryPollMs).toBeUndefined();
+  expect(parseBinaryConfig(["--model-control-mode", "poll", "--repository-poll-secs", "2"], {}).server.inference).toMatchObject({
+    modelControlMode: "poll",
+    repositoryPollMs: 2000,
+  });
+  expect(parseBinaryConfig([], { INFERD_MODEL_CONTROL_MODE: "explicit" }).server.inference).toMatchObject({ modelControlMode: "explicit" });
+  expect(() => parseBinaryConfig(["--model-control-mode", "watch"], {})).toThrow(ConfigError);
+  expect(() => parseBinaryConfig(["--model-control-mode", "poll", "--repository-poll-secs", "0"], {})).toThrow(ConfigError);
+  expect(() => parseBinaryConfig(["--repository-poll-secs", "3"], {})).toThrow(ConfigError);
+});

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { loadTokensFile } from "../auth/tokens-file";
 import { ALL_PROJECTS, type TokenGrant } from "../auth/token-table";
 import { readTlsFiles, type InferdServerOptions, type KeepaliveOptions } from "../server";
+import { DEFAULT_REPOSITORY_POLL_SECS, MODEL_CONTROL_MODES, type ModelControlMode } from "../models/model-control";
 import {
   DEFAULT_HOST,
   DEFAULT_KEEPALIVE_TIME_MS,
@@ -123,6 +124,16 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     env: "INFERD_JOB_RETENTION",
     type: "string",
     help: "forget finished jobs (and their journals) this long after they end, e.g. 7d, 12h, 30m; 0 = never (default 7d)",
+  },
+  "model-control-mode": {
+    env: "INFERD_MODEL_CONTROL_MODE",
+    type: "string",
+    help: `how models change while running: ${MODEL_CONTROL_MODES.join(", ")} (default none; see MODELS.md)`,
+  },
+  "repository-poll-secs": {
+    env: "INFERD_REPOSITORY_POLL_SECS",
+    type: "string",
+    help: `seconds between polls of the models dir in mode poll (default ${DEFAULT_REPOSITORY_POLL_SECS})`,
   },
   "log-level": { env: "INFERD_LOG_LEVEL", type: "string", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
   help: { env: "", type: "boolean", help: "print this help" },
@@ -251,6 +262,13 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
   const jobRetentionText = text("job-retention");
   const jobRetentionMs = jobRetentionText === undefined ? undefined : duration("job-retention", jobRetentionText);
+  },
+  const modelControlMode = (text("model-control-mode") ?? "none") as ModelControlMode;
+  if (!MODEL_CONTROL_MODES.includes(modelControlMode)) {
+    throw new ConfigError(`--model-control-mode must be one of ${MODEL_CONTROL_MODES.join(", ")}; got "${modelControlMode}"`);
+  }
+  const pollSecs = optionalInt("repository-poll-secs", 1, 24 * 3600);
+  if (pollSecs !== undefined && modelControlMode !== "poll") throw new ConfigError("--repository-poll-secs needs --model-control-mode poll");
   const dataDir = text("data-dir");
   const modelsDir = text("models-dir");
 
@@ -288,6 +306,8 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       files: {
         ...(uploadIdleTimeoutMs !== undefined ? { uploadIdleTimeoutMs } : {}),
         ...(maxOpenUploads !== undefined ? { maxOpenUploadsPerProject: maxOpenUploads } : {}),
+        modelControlMode,
+        ...(pollSecs !== undefined ? { repositoryPollMs: pollSecs * 1000 } : {}),
       },
     },
   };

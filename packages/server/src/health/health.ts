@@ -18,10 +18,14 @@ export interface ServerHealth {
 
 /** Creates the health service for the given service names. */
 export function createServerHealth(services: readonly string[]): ServerHealth {
-  const names = [OVERALL, ...services];
-  const health = new HealthImplementation(Object.fromEntries(names.map((name) => [name, "NOT_SERVING"])));
+  // Names set later (one per model) join the list, so shutdown turns them NOT_SERVING too.
+  const names = new Set([OVERALL, ...services]);
+  const health = new HealthImplementation(Object.fromEntries([...names].map((name) => [name, "NOT_SERVING"])));
   return {
-    set: (service, status) => health.setStatus(service, status),
+    set(service, status) {
+      names.add(service);
+      health.setStatus(service, status);
+    },
     setAllNotServing() {
       for (const name of names) health.setStatus(name, "NOT_SERVING");
     },

@@ -1,3 +1,5 @@
+import type { ModelControlMode } from "../models/model-control";
+
 /** Tuning of the Inference service (flags --model-threads, --job-workers, --job-queue-size); every field has a default. */
 export interface InferenceOptions {
   /** onnxruntime intra-op threads per model; 0 lets onnxruntime choose (all cores). */
@@ -10,4 +12,8 @@ export interface InferenceOptions {
   readonly jobRetentionMs?: number;
   /** Largest decoded image, in pixels. Default 64 million. */
   readonly maxImagePixels?: number;
+  /** How the shared model repository changes after start-up (--model-control-mode). Default none. */
+  readonly modelControlMode?: ModelControlMode;
+  /** Poll interval of model control mode poll, in ms (--repository-poll-secs). Default 5 s. */
+  readonly repositoryPollMs?: number;
 }

@@ -30,7 +30,9 @@ const TASK_ENUM: Readonly<Record<TaskName, Task>> = {
   classification: Task.CLASSIFICATION,
 };
 
-const STATE_ENUM = { loading: ModelState.LOADING, ready: ModelState.READY, failed: ModelState.FAILED } as const;
+// inferd.v1 has no "unloaded" state (its proto is frozen): an unloaded version is not serving,
+// and its message says it was unloaded and how to load it.
+const STATE_ENUM = { loading: ModelState.LOADING, ready: ModelState.READY, failed: ModelState.FAILED, unloaded: ModelState.FAILED } as const;
 
 function modelInfo(status: ModelStatus): ModelInfo {
   const tensors = (list: ModelStatus["inputs"]) => list.map((t) => ({ name: t.name, dataType: t.dataType, shape: t.shape.map(BigInt) }));
@@ -123,6 +125,8 @@ export function createInferenceRepository(context: ServiceContext, options: Infe
     dir: context.modelsDir,
     logger: context.logger,
     runtime: { intraOpThreads: options.modelThreads ?? 0 },
+    // Mode explicit loads only what load calls ask for (Triton's meaning).
+    startup: options.modelControlMode === "explicit" ? "none" : "all",
   });
 }
 

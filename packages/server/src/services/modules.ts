@@ -5,6 +5,7 @@ import { createFilesModule } from "./files";
 import { shareRepository } from "../models/shared-repository";
 import { createInferenceModule, createInferenceRepository } from "./inference";
 import { createOipModule } from "./oip/module";
+import { watchModelHealth } from "../models/model-health";
 
 /**
  * THE place where services are added to the server. Each module brings its definition,
@@ -12,7 +13,12 @@ import { createOipModule } from "./oip/module";
  */
 export function createServiceModules(context: ServiceContext): ServiceModule[] {
   // One repository for every protocol: inferd.v1 Inference and OIP serve the same loaded models.
-  const repository = shareRepository(createInferenceRepository(context));
+  const control = context.inference ?? {};
+  const repository = shareRepository(createInferenceRepository(context), {
+    mode: control.modelControlMode ?? "none",
+    ...(control.repositoryPollMs !== undefined ? { pollMs: control.repositoryPollMs } : {}),
+    logger: context.logger,
+  });
   return [
     {
       name: "inferd.v1.Diagnostics",
@@ -20,7 +26,8 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
       implementation: createDiagnosticsService() as never,
     },
     createFilesModule(context),
-    createInferenceModule(context, context.inference, repository),
+    // Health name model/<name> per model follows its state (SERVING while a version is ready).
+    { ...createInferenceModule(context, context.inference, repository), watchHealth: (set) => watchModelHealth(repository, set) },
     createOipModule(context, repository),
   ];
 }

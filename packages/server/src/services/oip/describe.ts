@@ -80,7 +80,7 @@ export function modelConfig(model: ResolvedModel): ModelConfig {
   };
 }
 
-const INDEX_STATE: Readonly<Record<VersionState, string>> = { loading: "LOADING", ready: "READY", failed: "UNAVAILABLE" };
+const INDEX_STATE: Readonly<Record<VersionState, string>> = { loading: "LOADING", ready: "READY", failed: "UNAVAILABLE", unloaded: "UNAVAILABLE" };
 
 /** RepositoryIndex entries: one per model version, with Triton's state names. */
 export function repositoryIndex(models: readonly ModelStatus[], readyOnly: boolean): RepositoryIndexResponse_ModelIndex[] {

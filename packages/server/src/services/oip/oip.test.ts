@@ -289,7 +289,7 @@ test("RepositoryIndex lists every model version with its state; ready filters", 
   expect(models.filter((m) => m.name === "add").map((m) => [m.version, m.state])).toEqual([["2", "READY"], ["1", "READY"]]);
   const ready = await rpc<RepositoryIndexRequest, RepositoryIndexResponse>(client.repositoryIndex, { repositoryName: "", ready: true });
   expect(ready.models.map((m) => m.name)).not.toContain("broken");
-  await expect(rpc(client.repositoryModelLoad, { repositoryName: "", modelName: "add", parameters: {} })).rejects.toMatchObject({ code: status.UNIMPLEMENTED });
+  await expect(rpc(client.repositoryModelLoad, { repositoryName: "", modelName: "add", parameters: {} })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION }); // mode none
 });
 
 test("an image-task model is reachable over OIP as raw tensors; a tensor model over inferd.v1 Infer is FAILED_PRECONDITION", async () => {

@@ -7,6 +7,7 @@ import type { SharedModelRepository } from "../../models/shared-repository";
 import { SERVER_VERSION } from "../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "./describe";
 import { createModelInfer } from "./infer";
+import { createRepositoryControl } from "./repository-control";
 import type { InferStatisticsTable } from "./statistics";
 import { quote } from "../../quote";
 
@@ -58,6 +59,7 @@ export function selectStatistics(repository: ModelRepository, statistics: InferS
 /** The handlers of inference.GRPCInferenceService over the shared model repository. */
 export function createOipService({ repository, statistics, logger, accepting, maxImagePixels }: OipServiceDeps): GRPCInferenceServiceServer {
   const infer = createModelInfer({ repository, statistics, maxImagePixels });
+  const control = createRepositoryControl(repository);
   const isReady = (name: string, version: string): boolean => {
     try {
       repository.resolve(name, version);
@@ -112,13 +114,19 @@ export function createOipService({ repository, statistics, logger, accepting, ma
 
     modelStatistics: unary((request) => ({ modelStats: selectStatistics(repository, statistics, request.name, request.version) })),
 
-    repositoryIndex: unary((request) => ({ models: repositoryIndex(repository.list(), request.ready) })),
-
-    repositoryModelLoad: unary(() => {
-      throw new InferdError("unimplemented", "inferd loads its model repository at start-up; RepositoryModelLoad is not supported yet");
+    repositoryIndex: unary(async (request) => {
+      await repository.discover();
+      return { models: repositoryIndex(repository.list(), request.ready) };
     }),
-    repositoryModelUnload: unary(() => {
-      throw new InferdError("unimplemented", "inferd loads its model repository at start-up; RepositoryModelUnload is not supported yet");
+
+    // Answered once the model serves (or, unloading, once its running calls finished).
+    repositoryModelLoad: unary(async (request) => {
+      await control.load(request.modelName, Object.keys(request.parameters));
+      return {};
+    }),
+    repositoryModelUnload: unary(async (request) => {
+      await control.unload(request.modelName, Object.keys(request.parameters));
+      return {};
     }),
   };
 }

@@ -13,6 +13,7 @@ import type { Logger } from "../../../logger";
 import type { SharedModelRepository } from "../../../models/shared-repository";
 import { SERVER_VERSION } from "../../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "../describe";
+import { createRepositoryControl } from "../repository-control";
 import { createModelInfer } from "../infer";
 import { OIP_EXTENSIONS, selectStatistics } from "../service";
 import type { InferStatisticsTable } from "../statistics";
@@ -90,6 +91,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndpoint> {
   const { repository, statistics } = options;
   const infer = createModelInfer({ repository, statistics, maxImagePixels: options.maxImagePixels });
+  const repositoryControl = createRepositoryControl(repository);
   const ready = (name: string, version: string): boolean => {
     try {
       repository.resolve(name, version);
@@ -135,10 +137,16 @@ export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndp
     if (path === "/v2/repository/index" && method === "POST") {
       const body = await readBody(request, options.maxBodyBytes);
       const readyOnly = body.length > 0 && (JSON.parse(body.toString("utf8")) as { ready?: unknown }).ready === true;
+      await repository.discover();
       return json(repositoryIndex(repository.list(), readyOnly));
     }
-    if (/^\/v2\/repository\/models\/[^/]+\/(load|unload)$/.test(path) && method === "POST") {
-      throw new InferdError("unimplemented", "inferd loads its model repository at start-up; load and unload are not supported yet");
+    const control = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/.exec(path);
+    if (control && method === "POST") {
+      const body = await readBody(request, options.maxBodyBytes);
+      const parameters = body.length > 0 ? (JSON.parse(body.toString("utf8")) as { parameters?: unknown }).parameters : undefined;
+      const keys = parameters !== null && typeof parameters === "object" ? Object.keys(parameters) : [];
+      await (control[2] === "load" ? repositoryControl.load : repositoryControl.unload)(control[1] ?? "", keys);
+      return { status: 200 };
     }
     const match = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|config|stats|infer))?$/.exec(path);
     if (match) return model(method, match[1] ?? "", match[2] ?? "", match[3] ?? "", request);

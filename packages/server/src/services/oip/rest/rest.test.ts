@@ -156,7 +156,7 @@ test.each<[string, string, unknown, number]>([
   ["unknown model", "/v2/models/nope/infer", { inputs: [] }, 404],
   ["unknown version", "/v2/models/add/versions/4/infer", { inputs: [] }, 404],
   ["unknown path", "/v2/whatever", {}, 404],
-  ["model load", "/v2/repository/models/add/load", {}, 501],
+  ["model load in model control mode none", "/v2/repository/models/add/load", {}, 400],
 ])("bad request: %s -> the right HTTP status with {error}", async (_name, path, body, code) => {
   const response = await post(path, body);
   expect(response.status).toBe(code);
