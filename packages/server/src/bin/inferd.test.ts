@@ -93,7 +93,7 @@ test("INFERD_TOKEN turns auth on; a public host without a token is refused with 
 test("a port already in use gets inferd's own one-line message and exit 1", async () => {
   const first = await start();
   const port = first.address.slice(first.address.lastIndexOf(":") + 1);
-  const second = await runBinary([...args(), "--port", port]);
+  const second = await runBinary([...args(), "--data-dir", join(temp.dir, "data-second"), "--port", port]); // its own data dir: the same one is refused first (data-dir lock)
   expect(second.code).toBe(1);
   expect(second.stderr).toMatch(new RegExp(`^inferd: port ${port} is already in use \\(another inferd\\?\\); pick another with --port$`, "m"));
   expect(second.stderr).not.toMatch(/^E /m);

@@ -101,6 +101,7 @@ test("buf curl lists every served service through reflection, health and reflect
     "inferd.v1.Diagnostics",
     "inferd.v1.Files",
     "inferd.v1.Inference",
+    "inference.GRPCInferenceService",
   ]);
 }, 90_000);
 

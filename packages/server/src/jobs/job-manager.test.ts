@@ -109,8 +109,8 @@ test("results of images with 251-255-byte names, and of an image listed twice, a
   for (const [index, uri] of resultUris) {
     const { path } = parseFileUri(uri);
     expect(path.startsWith(`results/${job.spec.id}/`)).toBe(true);
-    const stored = JSON.parse((await f.store.readFile("demo", path)).toString("utf8")) as { image_uri: string; results: { label: string }[] };
-    expect(stored.image_uri).toBe(uris[index]);
+    const stored = JSON.parse((await f.store.readFile("demo", path)).toString("utf8")) as { imageUri: string; results: { label: string }[] };
+    expect(stored.imageUri).toBe(uris[index]);
     expect(stored.results[0]?.label).toBe("red");
   }
   // Names that fit keep the documented layout.

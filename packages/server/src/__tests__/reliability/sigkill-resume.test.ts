@@ -107,9 +107,9 @@ async function results(files: FilesClient, jobId: string): Promise<Map<string, {
   const out = new Map<string, { json: unknown; mask: string; modified: number }>();
   for (const file of page.files.filter((f) => f.path.endsWith(".json"))) {
     const doc = JSON.parse((await downloadBytes(files, file.uri)).toString()) as Record<string, unknown>;
-    const mask = await downloadBytes(files, String(doc["mask_uri"]));
+    const mask = await downloadBytes(files, String(doc["maskUri"]));
     const image = file.path.slice(`results/${jobId}/`.length);
-    const { job_id: _id, mask_uri: _mask, timings: _timings, ...rest } = doc;
+    const { jobId: _id, maskUri: _mask, timings: _timings, ...rest } = doc;
     out.set(image, { json: rest, mask: createHash("sha256").update(mask).digest("hex"), modified: file.modifiedTime?.getTime() ?? 0 });
   }
   return out;
