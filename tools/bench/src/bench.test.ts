@@ -23,7 +23,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
   });
 }
 
-const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "run", "startup"];
+const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "run", "startup", "admission"];
 
 test("pnpm bench --quick --json runs every scenario and prints one JSON line with finite figures", async () => {
   expect(existsSync(main)).toBe(true); // run `pnpm build` first
@@ -48,6 +48,8 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
     "upload/server_peak_rss",
     "run/total_time",
     "startup/time_to_serving",
+    "admission/server_peak_rss",
+    "admission/ping_p99",
   ];
   expect(required.filter((id) => !report.figures.some((f) => `${f.scenario}/${f.name}` === id))).toEqual([]);
   const broken = report.figures.filter(

@@ -1,4 +1,5 @@
 import type { Scenario } from "../context";
+import { admissionScenario } from "./admission";
 import { inferOverheadScenario } from "./infer-overhead";
 import { inferThroughputScenario } from "./infer-throughput";
 import { runScenario } from "./run";
@@ -14,4 +15,5 @@ export const SCENARIOS: readonly Scenario[] = [
   uploadScenario,
   runScenario,
   startupScenario,
+  admissionScenario,
 ];
