@@ -180,7 +180,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const authCheck = createAuthCheck(auth);
   const observers: CallObserver[] = metrics.observer ? [metrics.observer, gate.observer] : [gate.observer];
   const checks: CallCheck[] = authCheck ? [gate.check, authCheck] : [gate.check];
-  const interceptors = [createCallInterceptor({ observers, checks })];
+  const interceptors = [createCallInterceptor({ observers, checks, logger })];
   const server = new Server({ ...channelOptions(maxMessageBytes, options.keepalive), interceptors });
   const raiseConnectionWindows = raiseReceiveWindows(server);
   const health = createServerHealth(modules.map((module) => module.name));

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { loadTokensFile } from "../auth/tokens-file";
 import { ALL_PROJECTS, type TokenGrant } from "../auth/token-table";
 import { readTlsFiles, type InferdServerOptions, type KeepaliveOptions } from "../server";
+import { DEFAULT_DECODE_BUDGET_MB, DEFAULT_INFER_CONCURRENCY, DEFAULT_INFER_QUEUE_SIZE } from "../inference/options";
 import { DEFAULT_HOST, DEFAULT_MAX_MESSAGE_MB, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE_MS } from "./defaults";
 
 /** A bad flag or environment variable; the message says which and what is allowed. */
@@ -68,6 +69,21 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "model-threads": { env: "INFERD_MODEL_THREADS", type: "string", help: "onnxruntime threads per model; 0 = all cores (default 0)" },
   "job-workers": { env: "INFERD_JOB_WORKERS", type: "string", help: "Run jobs processed at the same time (default 1)" },
   "job-queue-size": { env: "INFERD_JOB_QUEUE_SIZE", type: "string", help: "Run jobs that may wait for a worker (default 100)" },
+  "infer-concurrency": {
+    env: "INFERD_INFER_CONCURRENCY",
+    type: "string",
+    help: `Infer calls one model version runs at once (default ${DEFAULT_INFER_CONCURRENCY})`,
+  },
+  "infer-queue-size": {
+    env: "INFERD_INFER_QUEUE_SIZE",
+    type: "string",
+    help: `Infer calls that may wait per model version; more are RESOURCE_EXHAUSTED (default ${DEFAULT_INFER_QUEUE_SIZE})`,
+  },
+  "decode-budget-mb": {
+    env: "INFERD_DECODE_BUDGET_MB",
+    type: "string",
+    help: `MiB of decoded image pixels held at once, server-wide (default ${DEFAULT_DECODE_BUDGET_MB})`,
+  },
   "log-level": { env: "INFERD_LOG_LEVEL", type: "string", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
   help: { env: "", type: "boolean", help: "print this help" },
   version: { env: "", type: "boolean", help: "print the version" },
@@ -174,6 +190,9 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const modelThreads = optionalInt("model-threads", 0, 1024);
   const jobWorkers = optionalInt("job-workers", 1, 64);
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
+  const inferConcurrency = optionalInt("infer-concurrency", 1, 1024);
+  const inferQueueSize = optionalInt("infer-queue-size", 0, 1_000_000);
+  const decodeBudgetMb = optionalInt("decode-budget-mb", 1, 1024 * 1024);
   const dataDir = text("data-dir");
   const modelsDir = text("models-dir");
 
@@ -199,6 +218,9 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
         ...(modelThreads !== undefined ? { modelThreads } : {}),
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),
         ...(jobQueueSize !== undefined ? { jobQueueSize } : {}),
+        ...(inferConcurrency !== undefined ? { inferConcurrency } : {}),
+        ...(inferQueueSize !== undefined ? { inferQueueSize } : {}),
+        ...(decodeBudgetMb !== undefined ? { decodeBudgetBytes: decodeBudgetMb * 1024 * 1024 } : {}),
       },
     },
   };

@@ -1,4 +1,6 @@
-/** Tuning of the Inference service (flags --model-threads, --job-workers, --job-queue-size); every field has a default. */
+import type { ModelLoader } from "../models/runtime";
+
+/** Tuning of the Inference service (flags --model-threads, --job-workers, ...); every field has a default. */
 export interface InferenceOptions {
   /** onnxruntime intra-op threads per model; 0 lets onnxruntime choose (all cores). */
   readonly modelThreads?: number;
@@ -8,4 +10,19 @@ export interface InferenceOptions {
   readonly jobQueueSize?: number;
   /** Largest decoded image, in pixels. Default 64 million. */
   readonly maxImagePixels?: number;
+  /** Infer calls one model version runs at once (--infer-concurrency). Default 4. */
+  readonly inferConcurrency?: number;
+  /** Infer calls that may wait for one model version; one more is RESOURCE_EXHAUSTED (--infer-queue-size). Default 64. */
+  readonly inferQueueSize?: number;
+  /** Decoded image bytes held at once, server-wide, Infer and Run together (--decode-budget-mb). Default 512 MiB. */
+  readonly decodeBudgetBytes?: number;
+  /** Loads model files; default onnxruntime in a supervised worker thread per model version (tests wrap it). */
+  readonly loader?: ModelLoader;
 }
+
+/** Default of {@link InferenceOptions.inferConcurrency}. */
+export const DEFAULT_INFER_CONCURRENCY = 4;
+/** Default of {@link InferenceOptions.inferQueueSize}. */
+export const DEFAULT_INFER_QUEUE_SIZE = 64;
+/** Default of {@link InferenceOptions.decodeBudgetBytes}, in MiB. */
+export const DEFAULT_DECODE_BUDGET_MB = 512;

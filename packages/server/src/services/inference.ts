@@ -14,8 +14,11 @@ import {
 import { InferdError, invalidArgument, toServiceError } from "../errors";
 import { parseFileUri } from "../files/uri";
 import { assertProject } from "../files/validate";
+import { createAdmission, type Admission } from "../inference/admission";
+import { createDecodeBudget } from "../inference/decode-budget";
 import { createInferencePipeline, type InferencePipeline } from "../inference/pipeline";
-import type { InferenceOptions } from "../inference/options";
+import { DEFAULT_DECODE_BUDGET_MB, DEFAULT_INFER_CONCURRENCY, DEFAULT_INFER_QUEUE_SIZE, type InferenceOptions } from "../inference/options";
+import { createCallContext, type CallContext } from "../lifecycle/call-context";
 import { resolveParameters } from "../inference/parameters";
 import { createJobJournal } from "../jobs/journal";
 import { isTerminal } from "../jobs/job";
@@ -76,13 +79,15 @@ export interface InferenceServiceDeps {
   readonly context: ServiceContext;
   readonly repository: ModelRepository;
   readonly pipeline: InferencePipeline;
+  /** Per-model-version bounds on Infer calls running and waiting. */
+  readonly admission: Admission;
   readonly jobs: JobManager;
   /** False until the job journal is replayed: job calls answer UNAVAILABLE meanwhile. */
   readonly jobsReady: () => boolean;
 }
 
 /** The Inference service's handlers. */
-export function createInferenceService({ context, repository, pipeline, jobs, jobsReady }: InferenceServiceDeps): InferenceServer {
+export function createInferenceService({ context, repository, pipeline, admission, jobs, jobsReady }: InferenceServiceDeps): InferenceServer {
   // Before the journal is replayed a job id could be wrongly NOT_FOUND: ask clients to retry.
   function requireJobs(): void {
     if (!jobsReady()) throw new InferdError("unavailable", "the server is still loading models and jobs; retry when health reports SERVING");
@@ -102,13 +107,25 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
     return context.fileStore.readFile(project, path);
   }
 
-  async function infer(metadata: Metadata, request: InferRequest): Promise<InferResponse> {
+  /**
+   * One Infer: admitted per model version (bounded running + waiting; a call cancelled or past
+   * its deadline while waiting never runs), then read, checked against the decode budget,
+   * decoded and run, stopping at each step once the call is over.
+   */
+  async function infer(call: CallContext, request: InferRequest): Promise<InferResponse> {
     const started = performance.now();
     requireModelName(request.model);
     const model = repository.resolve(request.model, request.version);
     const parameters = resolveParameters(request.parameters, model.config);
-    const bytes = await readImage(metadata, request);
-    const outcome = await pipeline.infer(model, bytes, parameters);
+    const release = await admission.admit(`${model.name}\u0000${model.version}`, call.signal);
+    let outcome;
+    try {
+      const bytes = await readImage(call.metadata, request);
+      call.throwIfDone();
+      outcome = await pipeline.infer(model, bytes, parameters, undefined, call.signal);
+    } finally {
+      release();
+    }
     return {
       model: outcome.model,
       version: outcome.version,
@@ -161,10 +178,13 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
     },
 
     infer(call, callback) {
-      infer(call.metadata, call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error)),
-      );
+      const callContext = createCallContext(call);
+      infer(callContext, call.request)
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(toServiceError(error)),
+        )
+        .finally(() => callContext.dispose());
     },
 
     run(call) {
@@ -203,8 +223,17 @@ export function createInferenceModule(context: ServiceContext, options: Inferenc
     dir: context.modelsDir,
     logger: context.logger,
     runtime: { intraOpThreads: options.modelThreads ?? 0 },
+    ...(options.loader ? { loader: options.loader } : {}),
   });
-  const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels });
+  const decodeBudget = createDecodeBudget(options.decodeBudgetBytes ?? DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
+  const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels, decodeBudget });
+  const admission = createAdmission(
+    { maxInFlight: options.inferConcurrency ?? DEFAULT_INFER_CONCURRENCY, maxQueued: options.inferQueueSize ?? DEFAULT_INFER_QUEUE_SIZE },
+    (key) => {
+      const [name, version] = key.split("\u0000");
+      return `model "${name}" version ${version}`;
+    },
+  );
   let started = false;
   const jobs = createJobManager({
     store: context.fileStore,
@@ -219,7 +248,7 @@ export function createInferenceModule(context: ServiceContext, options: Inferenc
   return {
     name: "inferd.v1.Inference",
     definition: InferenceService,
-    implementation: createInferenceService({ context, repository, pipeline, jobs, jobsReady: () => started }) as never,
+    implementation: createInferenceService({ context, repository, pipeline, admission, jobs, jobsReady: () => started }) as never,
     // Models first: jobs interrupted by a crash resume as soon as the journal is replayed.
     async start() {
       await repository.load();
