@@ -67,12 +67,13 @@ export function createAdmission(limits: AdmissionLimits, describe: (key: string)
   }
 
   return {
-    admit(key, signal) {
+    // async: refusals reject rather than throw; the body still runs synchronously up to the queueing.
+    async admit(key, signal) {
       signal?.throwIfAborted();
       const current = lane(key);
       if (current.inFlight < limits.maxInFlight) {
         current.inFlight++;
-        return Promise.resolve(releaser(key, current));
+        return releaser(key, current);
       }
       if (current.queue.length >= limits.maxQueued) {
         if (current.inFlight === 0) lanes.delete(key);

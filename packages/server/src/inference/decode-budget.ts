@@ -55,7 +55,7 @@ export function createDecodeBudget(capacity: number): DecodeBudget {
     get reserved() {
       return reserved;
     },
-    reserve(bytes, signal) {
+    async reserve(bytes, signal) {
       signal?.throwIfAborted();
       if (bytes > capacity) {
         throw new InferdError(
@@ -64,7 +64,7 @@ export function createDecodeBudget(capacity: number): DecodeBudget {
             `${Math.floor(capacity / MiB)} MiB (--decode-budget-mb); send a smaller image`,
         );
       }
-      if (queue.length === 0 && reserved + bytes <= capacity) return Promise.resolve(grant(bytes));
+      if (queue.length === 0 && reserved + bytes <= capacity) return grant(bytes);
       return new Promise<Release>((resolve, reject) => {
         const waiter: Waiter = {
           bytes,

@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from "../logger";
 import { ModelConfigError, parseModelConfig, VERSION_PATTERN, type ModelConfig } from "./config";
 import { resolvePackageFile } from "./package-file";
 import type { ModelLoader, ModelSession, RuntimeOptions, TensorSignature } from "./runtime";
-import { loadOnnxModelInWorker } from "./worker-runtime";
+import { createSupervisedLoader } from "./worker-supervisor";
 
 /** Where one version of a model stands. */
 export type VersionState = "loading" | "ready" | "failed";
@@ -65,7 +65,7 @@ export interface ModelRepositoryOptions {
   /** onnxruntime thread counts per model; 0 lets onnxruntime choose. */
   readonly runtime?: Partial<RuntimeOptions>;
   readonly logger?: Logger;
-  /** Loads one model file; default onnxruntime-node on the CPU, in a worker thread per model version. */
+  /** Loads one model file; default onnxruntime-node on the CPU, in a supervised (restarted) worker thread per model version. */
   readonly loader?: ModelLoader;
 }
 
@@ -147,7 +147,7 @@ function bindTensors(config: ModelConfig, session: ModelSession): { inputName: s
 /** Creates a repository over a models dir; call {@link ModelRepository.load} to load it. */
 export function createModelRepository(options: ModelRepositoryOptions): ModelRepository {
   const logger = options.logger ?? silentLogger;
-  const loader = options.loader ?? loadOnnxModelInWorker;
+  const loader = options.loader ?? createSupervisedLoader({ logger });
   const runtime: RuntimeOptions = { intraOpThreads: options.runtime?.intraOpThreads ?? 0, interOpThreads: options.runtime?.interOpThreads ?? 0 };
   const models = new Map<string, ModelEntry>();
   const bindings = new WeakMap<VersionEntry, { inputName: string; outputNames: string[] }>();
@@ -183,6 +183,16 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
       }
       models.set(entry.name, { name: entry.name, config, versions });
     }
+  }
+
+  /**
+   * A version's state as clients see it: a loaded version whose worker is restarting reports
+   * loading, one whose worker kept exiting failed (see worker-supervisor.ts).
+   */
+  function currentState(v: VersionEntry): { state: VersionState; message: string } {
+    const health = v.state === "ready" ? v.session?.health?.() : undefined;
+    if (!health || health.state === "ready") return { state: v.state, message: v.message };
+    return { state: health.state === "restarting" ? "loading" : "failed", message: health.message };
   }
 
   /** How clients see a version's model file: relative to the repository, or package/file. */
@@ -241,7 +251,7 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
         return {
           name: entry.name,
           config: entry.config,
-          versions: entry.versions.map(({ version, state, message }) => ({ version, state, message })),
+          versions: entry.versions.map((v) => ({ version: v.version, ...currentState(v) })),
           inputs: ready?.session?.inputs ?? [],
           outputs: ready?.session?.outputs ?? [],
         };
@@ -256,7 +266,7 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
       }
       let v: VersionEntry | undefined;
       if (version === "") {
-        v = entry.versions.find((candidate) => candidate.state === "ready");
+        v = entry.versions.find((candidate) => currentState(candidate).state === "ready") ?? entry.versions.find((candidate) => candidate.state === "ready");
         if (!v) {
           const why = entry.versions.map((c) => `${c.version || "(config)"}: ${c.state}${c.message ? ` (${c.message})` : ""}`).join("; ");
           throw new InferdError("unavailable", `model "${name}" has no loaded version (${why}); see ListModels`);
@@ -271,6 +281,8 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
           throw new InferdError("unavailable", `model "${name}" version ${version} is ${v.state}${v.message ? `: ${v.message}` : ""}`);
         }
       }
+      const now = currentState(v);
+      if (now.state !== "ready") throw new InferdError("unavailable", `model "${name}" version ${v.version} is ${now.state}: ${now.message}`);
       const binding = bindings.get(v);
       if (!entry.config || !v.session || !binding) throw new InferdError("unavailable", `model "${name}" version ${v.version} is not loaded`);
       return { name, version: v.version, config: entry.config, session: v.session, ...binding };

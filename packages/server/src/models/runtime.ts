@@ -26,6 +26,15 @@ export interface ModelSession {
   /** Runs the model on one float32 input; resolves with the named float outputs. */
   run(inputName: string, input: FloatTensor, outputNames: readonly string[]): Promise<Map<string, FloatTensor>>;
   release(): Promise<void>;
+  /** Whether the session can run now; absent means always (an in-process session). */
+  health?(): SessionHealth;
+}
+
+/** A session's state: ready, restarting after its worker exited, or failed for good. */
+export interface SessionHealth {
+  readonly state: "ready" | "restarting" | "failed";
+  /** Why it is not ready; empty when it is. */
+  readonly message: string;
 }
 
 /** Thread counts for onnxruntime's CPU execution provider; 0 lets onnxruntime choose. */
