@@ -5,7 +5,7 @@
  * under gate/), so every ordering below is made by events, not by timing.
  */
 import { join } from "node:path";
-import { credentials, status, type ClientUnaryCall, type ServiceError } from "@grpc/grpc-js";
+import { credentials, Metadata, status, type ClientUnaryCall, type ServiceError } from "@grpc/grpc-js";
 import { InferenceClient, type InferRequest, type InferResponse } from "@inferd/grpc-types/v1";
 import sharp from "sharp";
 import { createTempDir } from "../__tests__/files-fixture";
@@ -75,7 +75,7 @@ async function start(inference: InferenceOptions): Promise<Fixture> {
 function infer(client: InferenceClient, request: Partial<InferRequest>, deadline?: number): { call: ClientUnaryCall; result: Promise<InferResponse> } {
   let call!: ClientUnaryCall;
   const result = new Promise<InferResponse>((resolve, reject) => {
-    call = client.infer({ model: "colors", version: "", ...request }, { ...(deadline ? { deadline } : {}) }, (error: ServiceError | null, response?: InferResponse) =>
+    call = client.infer({ model: "colors", version: "", ...request }, new Metadata(), { ...(deadline ? { deadline } : {}) }, (error: ServiceError | null, response?: InferResponse) =>
       error ? reject(error) : resolve(response as InferResponse),
     );
   });
