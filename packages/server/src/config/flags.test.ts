@@ -43,7 +43,8 @@ test("a tokens file grants projects; a bad one names the entry", async () => {
 });
 
 test("Infer admission limits and the decode budget come from flags and environment", () => {
-  const config = parseBinaryConfig(["--infer-concurrency", "2", "--decode-budget-mb", "256"], { INFERD_INFER_QUEUE_SIZE: "5" });
-  expect(config.server.inference).toMatchObject({ inferConcurrency: 2, inferQueueSize: 5, decodeBudgetBytes: 256 * 1024 * 1024 });
+  const config = parseBinaryConfig(["--infer-concurrency", "2", "--decode-budget-mb", "256", "--helper-nice", "0"], { INFERD_INFER_QUEUE_SIZE: "5" });
+  expect(config.server.inference).toMatchObject({ inferConcurrency: 2, inferQueueSize: 5, decodeBudgetBytes: 256 * 1024 * 1024, helperThreadNice: 0 });
   expect(() => parseBinaryConfig(["--infer-concurrency", "0"], {})).toThrow(ConfigError);
+  expect(() => parseBinaryConfig(["--helper-nice", "20"], {})).toThrow(ConfigError);
 });

@@ -3,6 +3,7 @@ import { loadTokensFile } from "../auth/tokens-file";
 import { ALL_PROJECTS, type TokenGrant } from "../auth/token-table";
 import { readTlsFiles, type InferdServerOptions, type KeepaliveOptions } from "../server";
 import { DEFAULT_DECODE_BUDGET_MB, DEFAULT_INFER_CONCURRENCY, DEFAULT_INFER_QUEUE_SIZE } from "../inference/options";
+import { DEFAULT_HELPER_THREAD_NICE } from "../inference/thread-priority";
 import { DEFAULT_HOST, DEFAULT_MAX_MESSAGE_MB, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE_MS } from "./defaults";
 
 /** A bad flag or environment variable; the message says which and what is allowed. */
@@ -83,6 +84,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     env: "INFERD_DECODE_BUDGET_MB",
     type: "string",
     help: `MiB of decoded image pixels held at once, server-wide (default ${DEFAULT_DECODE_BUDGET_MB})`,
+  },
+  "helper-nice": {
+    env: "INFERD_HELPER_NICE",
+    type: "string",
+    help: `nice value of decoding and model threads, so health and Ping come first; 0 = off (default ${DEFAULT_HELPER_THREAD_NICE})`,
   },
   "log-level": { env: "INFERD_LOG_LEVEL", type: "string", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
   help: { env: "", type: "boolean", help: "print this help" },
@@ -193,6 +199,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const inferConcurrency = optionalInt("infer-concurrency", 1, 1024);
   const inferQueueSize = optionalInt("infer-queue-size", 0, 1_000_000);
   const decodeBudgetMb = optionalInt("decode-budget-mb", 1, 1024 * 1024);
+  const helperThreadNice = optionalInt("helper-nice", 0, 19);
   const dataDir = text("data-dir");
   const modelsDir = text("models-dir");
 
@@ -221,6 +228,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
         ...(inferConcurrency !== undefined ? { inferConcurrency } : {}),
         ...(inferQueueSize !== undefined ? { inferQueueSize } : {}),
         ...(decodeBudgetMb !== undefined ? { decodeBudgetBytes: decodeBudgetMb * 1024 * 1024 } : {}),
+        ...(helperThreadNice !== undefined ? { helperThreadNice } : {}),
       },
     },
   };

@@ -16,6 +16,8 @@ export interface InferenceOptions {
   readonly inferQueueSize?: number;
   /** Decoded image bytes held at once, server-wide, Infer and Run together (--decode-budget-mb). Default 512 MiB. */
   readonly decodeBudgetBytes?: number;
+  /** Nice value of helper threads (decoding, models) so the event loop comes first; 0 leaves them alone. Default 10. */
+  readonly helperThreadNice?: number;
   /** Loads model files; default onnxruntime in a supervised worker thread per model version (tests wrap it). */
   readonly loader?: ModelLoader;
 }

@@ -148,7 +148,11 @@ function bindTensors(config: ModelConfig, session: ModelSession): { inputName: s
 export function createModelRepository(options: ModelRepositoryOptions): ModelRepository {
   const logger = options.logger ?? silentLogger;
   const loader = options.loader ?? createSupervisedLoader({ logger });
-  const runtime: RuntimeOptions = { intraOpThreads: options.runtime?.intraOpThreads ?? 0, interOpThreads: options.runtime?.interOpThreads ?? 0 };
+  const runtime: RuntimeOptions = {
+    intraOpThreads: options.runtime?.intraOpThreads ?? 0,
+    interOpThreads: options.runtime?.interOpThreads ?? 0,
+    ...(options.runtime?.threadNice !== undefined ? { threadNice: options.runtime.threadNice } : {}),
+  };
   const models = new Map<string, ModelEntry>();
   const bindings = new WeakMap<VersionEntry, { inputName: string; outputNames: string[] }>();
 

@@ -41,6 +41,8 @@ export interface SessionHealth {
 export interface RuntimeOptions {
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
+  /** Nice value of the model's threads (Linux; 0 or absent: unchanged). */
+  readonly threadNice?: number;
 }
 
 /** Loads a model into a {@link ModelSession}. */

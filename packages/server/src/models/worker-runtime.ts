@@ -11,6 +11,14 @@ import type { FloatTensor, ModelLoader, ModelSession, RuntimeOptions, TensorSign
  */
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
+// Below the event loop's priority, before onnxruntime starts its pool (whose threads inherit
+// it): see inference/thread-priority.ts.
+if (workerData.nice) {
+  try {
+    const tid = Number(require("node:fs").readFileSync("/proc/thread-self/stat", "utf8").split(" ")[0]);
+    require("node:os").setPriority(tid, workerData.nice);
+  } catch {}
+}
 const ort = require(workerData.ortPath);
 const port = workerData.port;
 let session;
@@ -97,7 +105,7 @@ export async function loadWorkerSession(modelPath: string, options: RuntimeOptio
   const { port1: port, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { ortPath: require.resolve("onnxruntime-node"), port: port2 },
+    workerData: { ortPath: require.resolve("onnxruntime-node"), port: port2, nice: options.threadNice ?? 0 },
     transferList: [port2],
   });
   const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();

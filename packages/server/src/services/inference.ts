@@ -18,6 +18,7 @@ import { createAdmission, type Admission } from "../inference/admission";
 import { createDecodeBudget } from "../inference/decode-budget";
 import { createInferencePipeline, type InferencePipeline } from "../inference/pipeline";
 import { DEFAULT_DECODE_BUDGET_MB, DEFAULT_INFER_CONCURRENCY, DEFAULT_INFER_QUEUE_SIZE, type InferenceOptions } from "../inference/options";
+import { DEFAULT_HELPER_THREAD_NICE, lowerHelperThreads } from "../inference/thread-priority";
 import { createCallContext, type CallContext } from "../lifecycle/call-context";
 import { resolveParameters } from "../inference/parameters";
 import { createJobJournal } from "../jobs/journal";
@@ -222,7 +223,7 @@ export function createInferenceModule(context: ServiceContext, options: Inferenc
   const repository = createModelRepository({
     dir: context.modelsDir,
     logger: context.logger,
-    runtime: { intraOpThreads: options.modelThreads ?? 0 },
+    runtime: { intraOpThreads: options.modelThreads ?? 0, threadNice: options.helperThreadNice ?? DEFAULT_HELPER_THREAD_NICE },
     ...(options.loader ? { loader: options.loader } : {}),
   });
   const decodeBudget = createDecodeBudget(options.decodeBudgetBytes ?? DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
@@ -252,6 +253,8 @@ export function createInferenceModule(context: ServiceContext, options: Inferenc
     // Models first: jobs interrupted by a crash resume as soon as the journal is replayed.
     async start() {
       await repository.load();
+      // By now libuv's pool and V8's helpers exist: put them below the event loop.
+      lowerHelperThreads(options.helperThreadNice ?? DEFAULT_HELPER_THREAD_NICE);
       await jobs.start();
       started = true;
     },
