@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { credentials, status, type ServiceError } from "@grpc/grpc-js";
 import { DiagnosticsClient, InferenceClient } from "@inferd/grpc-types/v1";
@@ -117,23 +118,18 @@ function guard(inferd: RunningInferd): { stop(): Promise<{ peakBytes: number; ki
   };
 }
 
-async function floodRound(workDir: string, round: number, image: Buffer, count: number, idleMs: number): Promise<FloodRound> {
-  // A fresh server each round: its kernel high-water mark (VmHWM) is then this round's peak.
-  const inferd = await startInferd({ workDir: `${workDir}/round-${round}`, token: INFER_TOKEN, metrics: true });
-  try {
-    const idleProbe = probe(inferd.address);
-    await sleep(idleMs);
-    const idle = await idleProbe.stop();
-    const idleRss = (await inferd.process.usage()).rssBytes;
-    const watch = guard(inferd);
-    const floodProbe = probe(inferd.address);
-    const codes = await flood(inferd.address, image, count);
-    const floodLatencies = await floodProbe.stop();
-    const { peakBytes, killed } = await watch.stop();
-    return { idleRssMib: idleRss / MiB, peakRssMib: peakBytes / MiB, idle, flood: floodLatencies, sent: count, codes, killed };
-  } finally {
-    await inferd.process.stop();
-  }
+/** One flood against a running server: idle probes first, then the flood with probes alongside. */
+async function floodRound(inferd: RunningInferd, image: Buffer, count: number, idleMs: number): Promise<FloodRound> {
+  const idleProbe = probe(inferd.address);
+  await sleep(idleMs);
+  const idle = await idleProbe.stop();
+  const idleRss = (await inferd.process.usage()).rssBytes;
+  const watch = guard(inferd);
+  const floodProbe = probe(inferd.address);
+  const codes = await flood(inferd.address, image, count);
+  const floodLatencies = await floodProbe.stop();
+  const { peakBytes, killed } = await watch.stop();
+  return { idleRssMib: idleRss / MiB, peakRssMib: peakBytes / MiB, idle, flood: floodLatencies, sent: count, codes, killed };
 }
 
 /**
@@ -147,18 +143,29 @@ export const admissionScenario: Scenario = {
   name: "admission",
   summary: "100 concurrent 64-MP Infers: server peak RSS and Ping/health p50/p99 during the flood",
   async run(context) {
-    const side = context.quick ? 2000 : 8000;
-    const count = Number(process.env["INFERD_BENCH_ADMISSION_CALLS"] ?? (context.quick ? 12 : 100));
+    const side = context.quick ? 640 : 8000;
+    const count = Number(process.env["INFERD_BENCH_ADMISSION_CALLS"] ?? (context.quick ? 6 : 100));
     const rounds = Math.min(context.rounds, context.quick ? 2 : 3);
     context.progress(`admission: encoding a ${side}×${side} PNG`);
     const image = await flatPng(side, side);
     const results: FloodRound[] = [];
+    const start = (round: number): Promise<RunningInferd> => startInferd({ workDir: join(context.workDir, `round-${round}`), token: INFER_TOKEN, metrics: true });
+    // A fresh server per round makes its kernel high-water mark (VmHWM) that round's peak;
+    // quick mode (a check that the scenario works, in CI) shares one to save start-ups.
+    const shared = context.quick ? await start(0) : undefined;
     for (let round = 0; round < rounds; round++) {
       context.progress(`admission: round ${round + 1} of ${rounds}: ${count} concurrent Infers of ${(image.length / 1024).toFixed(0)} KB`);
-      const result = await floodRound(context.workDir, round, image, count, context.windowMs);
+      const inferd = shared ?? (await start(round));
+      let result: FloodRound;
+      try {
+        result = await floodRound(inferd, image, count, context.windowMs);
+      } finally {
+        if (!shared) await inferd.process.stop();
+      }
       context.progress(`admission: codes ${JSON.stringify(result.codes)}; peak RSS ${result.peakRssMib.toFixed(0)} MiB${result.killed ? " (killed at the safety limit)" : ""}`);
       results.push(result);
     }
+    await shared?.process.stop();
     const samples = (pickIdle: (r: FloodRound) => number, pickFlood: (r: FloodRound) => number) => results.map((r) => ({ baseline: pickIdle(r), subject: pickFlood(r) }));
     const p = (values: number[], q: number): number => quantile(values, q);
     const s = "admission";
