@@ -10,7 +10,7 @@ export interface InferenceOptions {
   readonly jobQueueSize?: number;
   /** Largest decoded image, in pixels. Default 64 million. */
   readonly maxImagePixels?: number;
-  /** Infer calls one model version runs at once (--infer-concurrency). Default 4. */
+  /** Infer calls one model version runs at once (--infer-concurrency). Default 2. */
   readonly inferConcurrency?: number;
   /** Infer calls that may wait for one model version; one more is RESOURCE_EXHAUSTED (--infer-queue-size). Default 64. */
   readonly inferQueueSize?: number;
@@ -23,7 +23,7 @@ export interface InferenceOptions {
 }
 
 /** Default of {@link InferenceOptions.inferConcurrency}. */
-export const DEFAULT_INFER_CONCURRENCY = 4;
+export const DEFAULT_INFER_CONCURRENCY = 2;
 /** Default of {@link InferenceOptions.inferQueueSize}. */
 export const DEFAULT_INFER_QUEUE_SIZE = 64;
 /** Default of {@link InferenceOptions.decodeBudgetBytes}, in MiB. */
