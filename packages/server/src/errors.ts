@@ -66,6 +66,25 @@ function isServiceError(error: unknown): error is ServiceError {
   );
 }
 
+/**
+ * Metadata key of the id the call interceptor gives every call: handlers read it from the
+ * call's metadata, and clients get it back in the trailers of every error (and in the message
+ * of an INTERNAL one), to quote when they report a problem.
+ */
+export const REQUEST_ID_HEADER = "inferd-request-id";
+
+// The original error of each INTERNAL, keyed by the trailers object handed to grpc-js, which
+// passes that object on unchanged to the call interceptor's sendStatus (see internalCauseOf).
+const internalCauses = new WeakMap<Metadata, unknown>();
+
+/**
+ * The original error behind an INTERNAL status that {@link toServiceError} made, found by the
+ * status's trailers; the call interceptor logs it with the call's request id.
+ */
+export function internalCauseOf(trailers: Metadata | null | undefined): unknown {
+  return trailers ? internalCauses.get(trailers) : undefined;
+}
+
 /** A gRPC status ready for `callback(error)` or `call.emit("error", error)`. */
 export interface MappedError extends Partial<ServiceError> {
   code: status;
@@ -123,10 +142,13 @@ export function toServiceError(error: unknown): MappedError {
   const code = typeof error === "object" && error !== null ? (error as NodeJS.ErrnoException).code : undefined;
   const system = typeof code === "string" && Object.hasOwn(SYSTEM_ERRORS, code) ? SYSTEM_ERRORS[code] : undefined;
   if (system) return { code: STATUS_BY_KIND[system.kind], details: system.message, message: system.message };
+  const metadata = new Metadata();
+  internalCauses.set(metadata, error);
   return {
     code: status.INTERNAL,
     details: "internal server error; the server log has the details",
     message: "internal server error",
+    metadata,
     cause: error,
   };
 }

@@ -238,7 +238,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const authCheck = createAuthCheck(auth);
   const observers: CallObserver[] = metrics.observer ? [metrics.observer, gate.observer] : [gate.observer];
   const checks: CallCheck[] = authCheck ? [gate.check, authCheck] : [gate.check];
-  const interceptors = [createCallInterceptor({ observers, checks })];
+  const interceptors = [createCallInterceptor({ observers, checks, logger })];
   // TolerantDecodeServer: a request that does not parse is INVALID_ARGUMENT, not INTERNAL.
   const server = new TolerantDecodeServer({ ...channelOptions(maxMessageBytes, options.keepalive), interceptors });
   const raiseConnectionWindows = raiseReceiveWindows(server);

@@ -23,7 +23,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
   });
 }
 
-const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "startup"];
+const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "startup", "admission"];
 
 test("pnpm bench --quick --json runs every scenario and prints one JSON line with finite figures", async () => {
   expect(existsSync(main)).toBe(true); // run `pnpm build` first
@@ -49,6 +49,8 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
     "list-files/page_latency_vs_small_project",
     "run/total_time",
     "startup/time_to_serving",
+    "admission/server_peak_rss",
+    "admission/ping_p99",
   ];
   expect(required.filter((id) => !report.figures.some((f) => `${f.scenario}/${f.name}` === id))).toEqual([]);
   const broken = report.figures.filter(

@@ -69,3 +69,10 @@ test("model control mode: none by default; poll with its interval, explicit, fro
   expect(() => parseBinaryConfig(["--model-control-mode", "poll", "--repository-poll-secs", "0"], {})).toThrow(ConfigError);
   expect(() => parseBinaryConfig(["--repository-poll-secs", "3"], {})).toThrow(ConfigError);
 });
+
+test("Infer admission limits and the decode budget come from flags and environment", () => {
+  const config = parseBinaryConfig(["--infer-concurrency", "2", "--decode-budget-mb", "256", "--helper-nice", "0"], { INFERD_INFER_QUEUE_SIZE: "5" });
+  expect(config.server.inference).toMatchObject({ inferConcurrency: 2, inferQueueSize: 5, decodeBudgetBytes: 256 * 1024 * 1024, helperThreadNice: 0 });
+  expect(() => parseBinaryConfig(["--infer-concurrency", "0"], {})).toThrow(ConfigError);
+  expect(() => parseBinaryConfig(["--helper-nice", "20"], {})).toThrow(ConfigError);
+});

@@ -2,6 +2,8 @@ import { parseArgs } from "node:util";
 import { loadTokensFile } from "../auth/tokens-file";
 import { ALL_PROJECTS, type TokenGrant } from "../auth/token-table";
 import { readTlsFiles, type InferdServerOptions, type KeepaliveOptions } from "../server";
+import { DEFAULT_DECODE_BUDGET_MB, DEFAULT_INFER_CONCURRENCY, DEFAULT_INFER_QUEUE_SIZE } from "../inference/options";
+import { DEFAULT_HELPER_THREAD_NICE } from "../inference/thread-priority";
 import { DEFAULT_REPOSITORY_POLL_SECS, MODEL_CONTROL_MODES, type ModelControlMode } from "../models/model-control";
 import {
   DEFAULT_HOST,
@@ -134,6 +136,26 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     env: "INFERD_REPOSITORY_POLL_SECS",
     type: "string",
     help: `seconds between polls of the models dir in mode poll (default ${DEFAULT_REPOSITORY_POLL_SECS})`,
+  },
+  "infer-concurrency": {
+    env: "INFERD_INFER_CONCURRENCY",
+    type: "string",
+    help: `Infer calls one model version runs at once (default ${DEFAULT_INFER_CONCURRENCY})`,
+  },
+  "infer-queue-size": {
+    env: "INFERD_INFER_QUEUE_SIZE",
+    type: "string",
+    help: `Infer calls that may wait per model version; more are RESOURCE_EXHAUSTED (default ${DEFAULT_INFER_QUEUE_SIZE})`,
+  },
+  "decode-budget-mb": {
+    env: "INFERD_DECODE_BUDGET_MB",
+    type: "string",
+    help: `MiB of decoded image pixels held at once, server-wide (default ${DEFAULT_DECODE_BUDGET_MB})`,
+  },
+  "helper-nice": {
+    env: "INFERD_HELPER_NICE",
+    type: "string",
+    help: `nice value of decoding and model threads, so health and Ping come first; 0 = off (default ${DEFAULT_HELPER_THREAD_NICE})`,
   },
   "log-level": { env: "INFERD_LOG_LEVEL", type: "string", help: `one of ${LOG_LEVELS.join(", ")} (default info)` },
   help: { env: "", type: "boolean", help: "print this help" },
@@ -269,6 +291,10 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   }
   const pollSecs = optionalInt("repository-poll-secs", 1, 24 * 3600);
   if (pollSecs !== undefined && modelControlMode !== "poll") throw new ConfigError("--repository-poll-secs needs --model-control-mode poll");
+  const inferConcurrency = optionalInt("infer-concurrency", 1, 1024);
+  const inferQueueSize = optionalInt("infer-queue-size", 0, 1_000_000);
+  const decodeBudgetMb = optionalInt("decode-budget-mb", 1, 1024 * 1024);
+  const helperThreadNice = optionalInt("helper-nice", 0, 19);
   const dataDir = text("data-dir");
   const modelsDir = text("models-dir");
 
@@ -308,6 +334,10 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
         ...(maxOpenUploads !== undefined ? { maxOpenUploadsPerProject: maxOpenUploads } : {}),
         modelControlMode,
         ...(pollSecs !== undefined ? { repositoryPollMs: pollSecs * 1000 } : {}),
+        ...(inferConcurrency !== undefined ? { inferConcurrency } : {}),
+        ...(inferQueueSize !== undefined ? { inferQueueSize } : {}),
+        ...(decodeBudgetMb !== undefined ? { decodeBudgetBytes: decodeBudgetMb * 1024 * 1024 } : {}),
+        ...(helperThreadNice !== undefined ? { helperThreadNice } : {}),
       },
     },
   };

@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import { decodeImage, sniffFormat } from "./decode";
+import { decodeImage, measureImage, sniffFormat } from "./decode";
 
 /** A width×height black image with a white 2×2 block in its top-left corner. */
 function cornerImage(width: number, height: number): sharp.Sharp {
@@ -49,4 +49,30 @@ test("sniffFormat recognises the three accepted signatures and nothing else", as
   expect(sniffFormat(await cornerImage(2, 2).webp().toBuffer())).toBe("webp");
   expect(sniffFormat(await cornerImage(2, 2).gif().toBuffer())).toBeUndefined();
   expect(sniffFormat(Buffer.from("RIFF\0\0\0\0WAVE"))).toBeUndefined();
+});
+
+/** A PNG whose header says width×height (CRC fixed, so libpng accepts the header) over one tiny image's data. */
+async function pngClaiming(width: number, height: number): Promise<Buffer> {
+  const png = Buffer.from(await cornerImage(4, 4).png().toBuffer());
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  return png;
+}
+
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+test("an image over sharp's own 268-megapixel limit is resource-exhausted like any image over the limit", async () => {
+  // 20000 x 20000 = 400 MP: past sharp's default limit, which used to make it look undecodable.
+  await expect(decodeImage(await pngClaiming(20_000, 20_000))).rejects.toMatchObject({ kind: "resource-exhausted" });
+  await expect(measureImage(await pngClaiming(20_000, 20_000))).rejects.toMatchObject({ kind: "resource-exhausted" });
+  // Under the limit, the same lie in the header is found out by decoding: invalid-argument.
+  await expect(decodeImage(await pngClaiming(100, 100))).rejects.toMatchObject({ kind: "invalid-argument" });
 });

@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { InferdError } from "../errors";
+import { readImageSize, type ImageSize } from "./image-header";
 
 /** A decoded image: packed 8-bit RGB, row-major. */
 export interface DecodedImage {
@@ -33,23 +34,47 @@ export function sniffFormat(bytes: Uint8Array): "png" | "jpeg" | "webp" | undefi
   return undefined;
 }
 
+function tooManyPixels(size: ImageSize, maxPixels: number): InferdError {
+  const pixels = size.width * size.height;
+  return new InferdError("resource-exhausted", `the image is ${size.width}x${size.height} = ${pixels} pixels; the limit is ${maxPixels}: send a smaller image`);
+}
+
+/**
+ * Checks encoded image bytes without decoding them and returns their size from the header:
+ * throws InferdError invalid-argument for bytes that are not PNG, JPEG or WebP (or whose
+ * header cannot be read), resource-exhausted for an image over `maxPixels` however large it
+ * is (sharp's own 268-megapixel limit never gets to answer first).
+ */
+export async function measureImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_IMAGE_PIXELS): Promise<ImageSize> {
+  if (bytes.length === 0) throw new InferdError("invalid-argument", "the image is empty; send PNG, JPEG or WebP bytes");
+  const format = sniffFormat(bytes);
+  if (format === undefined) {
+    throw new InferdError("invalid-argument", `the image (${bytes.length} bytes) is not a PNG, JPEG or WebP file; send one of those`);
+  }
+  // Our own header reader covers the usual layouts; libvips' (still without decoding) the rest.
+  const size =
+    readImageSize(bytes, format) ??
+    (await sharp(bytes, { limitInputPixels: false })
+      .metadata()
+      .then((m) => (m.width && m.height ? { width: m.width, height: m.height } : undefined))
+      .catch(() => undefined));
+  if (!size) throw new InferdError("invalid-argument", `the ${format} image's header is unreadable; send an intact PNG, JPEG or WebP file`);
+  if (size.width * size.height > maxPixels) throw tooManyPixels(size, maxPixels);
+  return size;
+}
+
 /**
  * Decodes PNG, JPEG or WebP bytes to RGB with sharp (libvips runs on libuv's thread pool, so
  * the event loop is free meanwhile). EXIF orientation is applied, so result coordinates are
  * those of the upright image a viewer shows. Throws InferdError: invalid-argument for bytes
  * that are not a supported image, resource-exhausted for an image over `maxPixels`.
  *
- * One sharp call: the format is checked from the bytes' signature and the pixel limit by
- * sharp's `limitInputPixels` (checked on the header, before decoding). A separate `metadata()`
- * call first cost a second hop through libuv's pool per image, which the infer-overhead
- * benchmark showed competing with HTTP/2 in the serving process; metadata is now read only to
- * explain a failure.
+ * The format and the pixel limit are checked on the header first ({@link measureImage}, no
+ * decoding), then one sharp call decodes; sharp's `limitInputPixels` stays as a second guard.
+ * libvips' metadata is read only to explain a failure.
  */
 export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_IMAGE_PIXELS): Promise<DecodedImage> {
-  if (bytes.length === 0) throw new InferdError("invalid-argument", "the image is empty; send PNG, JPEG or WebP bytes");
-  if (sniffFormat(bytes) === undefined) {
-    throw new InferdError("invalid-argument", `the image (${bytes.length} bytes) is not a PNG, JPEG or WebP file; send one of those`);
-  }
+  await measureImage(bytes, maxPixels);
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: "error" })
       .rotate()
@@ -66,13 +91,13 @@ export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_IMA
 
 /** Why a decode failed: too many pixels (from the header), or bytes sharp cannot decode. */
 async function explainFailure(bytes: Uint8Array, maxPixels: number, error: unknown): Promise<InferdError> {
-  const metadata = await sharp(bytes).metadata().catch(() => undefined);
+  // No pixel limit here: sharp's default one (268 MP) would make a huge image look undecodable.
+  const metadata = await sharp(bytes, { limitInputPixels: false }).metadata().catch(() => undefined);
   if (metadata && !ACCEPTED_FORMATS.includes(metadata.format ?? "")) {
     return new InferdError("invalid-argument", `images must be PNG, JPEG or WebP; this one is ${metadata.format ?? "unknown"}`);
   }
-  const pixels = (metadata?.width ?? 0) * (metadata?.height ?? 0);
-  if (metadata && pixels > maxPixels) {
-    return new InferdError("resource-exhausted", `the image is ${metadata.width}x${metadata.height} = ${pixels} pixels; the limit is ${maxPixels}: send a smaller image`);
+  if (metadata?.width && metadata.height && metadata.width * metadata.height > maxPixels) {
+    return tooManyPixels({ width: metadata.width, height: metadata.height }, maxPixels);
   }
   return new InferdError("invalid-argument", `the image could not be decoded (${error instanceof Error ? error.message : String(error)}); send an intact PNG, JPEG or WebP file`);
 }

@@ -1,6 +1,7 @@
 import type { ModelControlMode } from "../models/model-control";
+import type { ModelLoader } from "../models/runtime";
 
-/** Tuning of the Inference service (flags --model-threads, --job-workers, --job-queue-size); every field has a default. */
+/** Tuning of the Inference service (flags --model-threads, --job-workers, ...); every field has a default. */
 export interface InferenceOptions {
   /** onnxruntime intra-op threads per model; 0 lets onnxruntime choose (all cores). */
   readonly modelThreads?: number;
@@ -16,4 +17,21 @@ export interface InferenceOptions {
   readonly modelControlMode?: ModelControlMode;
   /** Poll interval of model control mode poll, in ms (--repository-poll-secs). Default 5 s. */
   readonly repositoryPollMs?: number;
+  /** Infer calls one model version runs at once (--infer-concurrency). Default 2. */
+  readonly inferConcurrency?: number;
+  /** Infer calls that may wait for one model version; one more is RESOURCE_EXHAUSTED (--infer-queue-size). Default 64. */
+  readonly inferQueueSize?: number;
+  /** Decoded image bytes held at once, server-wide, Infer and Run together (--decode-budget-mb). Default 512 MiB. */
+  readonly decodeBudgetBytes?: number;
+  /** Nice value of helper threads (decoding, models) so the event loop comes first; 0 leaves them alone. Default 10. */
+  readonly helperThreadNice?: number;
+  /** Loads model files; default onnxruntime in a supervised worker thread per model version (tests wrap it). */
+  readonly loader?: ModelLoader;
 }
+
+/** Default of {@link InferenceOptions.inferConcurrency}. */
+export const DEFAULT_INFER_CONCURRENCY = 2;
+/** Default of {@link InferenceOptions.inferQueueSize}. */
+export const DEFAULT_INFER_QUEUE_SIZE = 64;
+/** Default of {@link InferenceOptions.decodeBudgetBytes}, in MiB. */
+export const DEFAULT_DECODE_BUDGET_MB = 512;

@@ -1,9 +1,12 @@
 import { InferdError } from "../errors";
+import { quote } from "../quote";
 import type { ResolvedModel } from "../models/repository";
 import { classColor, finishDetections, TASKS, type Box, type TaskParameters } from "../tasks";
-import { decodeImage, DEFAULT_MAX_IMAGE_PIXELS } from "./decode";
+import { createDecodeBudget, type DecodeBudget } from "./decode-budget";
+import { decodeImage, DEFAULT_MAX_IMAGE_PIXELS, measureImage } from "./decode";
 import { toSourceBox } from "./geometry";
 import { maskToSourcePng } from "./mask";
+import { DEFAULT_DECODE_BUDGET_MB } from "./options";
 import { preprocess } from "./preprocess";
 
 /** One result in source-image pixels, ready for the wire or a result file. */
@@ -43,16 +46,29 @@ export type InferenceStage = "preprocess" | "infer" | "postprocess";
 export interface InferencePipeline {
   /**
    * Runs one encoded image. Throws InferdError: invalid-argument (undecodable image),
-   * resource-exhausted (too many pixels); anything else is an internal failure.
+   * resource-exhausted (too many pixels, or more than the whole decode budget); when `signal`
+   * aborts before decoding or before the model runs, its reason (the work stops there);
+   * anything else is an internal failure.
    */
-  infer(model: ResolvedModel, image: Uint8Array, parameters: TaskParameters, onStage?: (stage: InferenceStage) => void): Promise<InferenceOutcome>;
+  infer(
+    model: ResolvedModel,
+    image: Uint8Array,
+    parameters: TaskParameters,
+    onStage?: (stage: InferenceStage) => void,
+    signal?: AbortSignal,
+  ): Promise<InferenceOutcome>;
 }
 
 /** Options of {@link createInferencePipeline}. */
 export interface InferencePipelineOptions {
   /** Largest decoded image, in pixels. */
   readonly maxImagePixels?: number;
+  /** Server-wide budget of decoded bytes, shared by Infer and Run; default {@link DEFAULT_DECODE_BUDGET_MB} MiB. */
+  readonly decodeBudget?: DecodeBudget;
 }
+
+/** Bytes a decoded image holds: packed RGB. */
+const DECODED_CHANNELS = 3;
 
 function labelOf(model: ResolvedModel, classId: number): string {
   if (model.config.task === "text-detection") return model.config.labels[classId] ?? "text";
@@ -67,22 +83,41 @@ function labelOf(model: ResolvedModel, classId: number): string {
  */
 export function createInferencePipeline(options: InferencePipelineOptions = {}): InferencePipeline {
   const maxImagePixels = options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
-  return {
-    async infer(model, image, parameters, onStage) {
+  const budget = options.decodeBudget ?? createDecodeBudget(DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
+
+  /** Decodes and preprocesses with the image's decoded size reserved from the budget meanwhile. */
+  async function prepare(model: ResolvedModel, image: Uint8Array, signal: AbortSignal | undefined) {
+    const size = await measureImage(image, maxImagePixels); // from the header: nothing decoded yet
+    const release = await budget.reserve(size.width * size.height * DECODED_CHANNELS, signal);
+    try {
+      signal?.throwIfAborted();
       const started = performance.now();
-      const taskName = model.config.task;
-      if (taskName === "tensor") {
-        throw new InferdError(
-          "failed-precondition",
-          `model "${model.name}" is a tensor model (no image task in its config.json); call it with the Open Inference Protocol (inference.GRPCInferenceService/ModelInfer)`,
-        );
-      }
-      onStage?.("preprocess");
       const decoded = await decodeImage(image, maxImagePixels);
       const decodedAt = performance.now();
       const { tensor, geometry } = await preprocess(decoded, model.config.input);
+      // Only the size outlives this function: the decoded pixels can go once it returns.
+      return { tensor, geometry, width: decoded.width, height: decoded.height, decodeMs: decodedAt - started, preprocessMs: performance.now() - decodedAt };
+    } finally {
+      release();
+    }
+  }
+
+  return {
+    async infer(model, image, parameters, onStage, signal) {
+      const started = performance.now();
+      if (model.config.task === "tensor") {
+        throw new InferdError(
+          "failed-precondition",
+          `model ${quote(model.name)} is a tensor model (no image task in its config.json); call it with the Open Inference Protocol (inference.GRPCInferenceService/ModelInfer)`,
+        );
+      }
+      signal?.throwIfAborted();
+      onStage?.("preprocess");
+      const prepared = await prepare(model, image, signal);
+      const { tensor, geometry } = prepared;
       const preprocessedAt = performance.now();
 
+      signal?.throwIfAborted();
       onStage?.("infer");
       const outputs = await model.session.run(model.inputName, tensor, model.outputNames);
       const inferredAt = performance.now();
@@ -95,7 +130,7 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
         inputHeight: geometry.inputHeight,
         parameters,
       });
-      const whole: Box = { x: 0, y: 0, width: decoded.width, height: decoded.height };
+      const whole: Box = { x: 0, y: 0, width: prepared.width, height: prepared.height };
       const results = finishDetections(task.detections, parameters)
         .map((d) => ({
           box: d.box ? toSourceBox(d.box, geometry) : whole,
@@ -113,11 +148,11 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
         version: model.version,
         results,
         maskPng,
-        imageWidth: decoded.width,
-        imageHeight: decoded.height,
+        imageWidth: prepared.width,
+        imageHeight: prepared.height,
         timings: {
-          decodeMs: decodedAt - started,
-          preprocessMs: preprocessedAt - decodedAt,
+          decodeMs: prepared.decodeMs,
+          preprocessMs: prepared.preprocessMs,
           inferenceMs: inferredAt - preprocessedAt,
           postprocessMs: finished - inferredAt,
           totalMs: finished - started,

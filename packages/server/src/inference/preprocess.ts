@@ -10,6 +10,8 @@ export interface Preprocessed {
   readonly geometry: Geometry;
 }
 
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * Resizes (sharp, off the event loop) and normalises an image into the model's input tensor:
  * value = (pixel * scale - mean[c]) / std[c], channels in the configured colour order, laid out
@@ -39,6 +41,9 @@ export async function preprocess(image: DecodedImage, input: InputConfig): Promi
   const order = input.colorOrder === "RGB" ? [0, 1, 2] : [2, 1, 0];
   const nchw = input.layout === "NCHW";
   for (let c = 0; c < 3; c++) {
+    // One channel of a 960-pixel input is ~1M values, a few milliseconds: let other calls
+    // (health, Ping) in between channels rather than after all three.
+    if (c > 0) await yieldToEventLoop();
     const source = order[c] as number;
     const factor = input.scale / input.std[c]!;
     const offset = input.mean[c]! / input.std[c]!;

@@ -1,6 +1,7 @@
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { DiagnosticsClient, DiagnosticsService } from "@inferd/grpc-types/v1";
+import { DiagnosticsClient, DiagnosticsService, type DiagnosticsServer } from "@inferd/grpc-types/v1";
 import { createTestServer, unary, type TestServer } from "@inferd/test-harness";
+import { REQUEST_ID_HEADER, toServiceError } from "../errors";
 import { createDiagnosticsService } from "../services/diagnostics";
 import { createCallInterceptor, type CallCheck } from "./call-interceptor";
 
@@ -69,4 +70,25 @@ test("a call the client cancels ends as CANCELLED", async () => {
   await server?.close();
   server = undefined;
   expect(seen.filter((line) => line.includes(" end "))).toEqual(["a end CANCELLED", "b end CANCELLED"]);
+});
+
+test("any service's INTERNAL is logged with its cause and the request id, which the client gets in the message and trailers", async () => {
+  const logged: { obj: Record<string, unknown>; msg: string | undefined }[] = [];
+  const error = (obj: object, msg?: string): void => void logged.push({ obj: obj as Record<string, unknown>, msg });
+  const ignore = (): void => undefined;
+  const cause = new Error("disk controller on fire");
+  const failing: DiagnosticsServer = { ...createDiagnosticsService(), ping: (_call, callback) => callback(toServiceError(cause)) };
+  server = await createTestServer({
+    services: [[DiagnosticsService, failing]],
+    interceptors: [createCallInterceptor({ logger: { debug: ignore, info: ignore, warn: ignore, error } })],
+    mode: "real",
+  });
+  const client = server.client(DiagnosticsClient);
+  const failure = await pingError(client, new Metadata());
+  expect(failure?.code).toBe(status.INTERNAL);
+  const requestId = String(failure?.metadata.get(REQUEST_ID_HEADER)[0] ?? "");
+  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(failure?.details).toContain(requestId);
+  expect(logged).toHaveLength(1);
+  expect(logged[0]?.obj).toMatchObject({ err: cause, requestId, method: PING });
 });

@@ -1,4 +1,7 @@
-import { ServerInterceptingCall, status, type Metadata, type ServerInterceptor, type StatusObject } from "@grpc/grpc-js";
+import { randomUUID } from "node:crypto";
+import { Metadata, ServerInterceptingCall, status, type ServerInterceptor, type StatusObject } from "@grpc/grpc-js";
+import { internalCauseOf, REQUEST_ID_HEADER } from "../errors";
+import type { Logger } from "../logger";
 import { isMalformedRequest, malformedDetails } from "./malformed-request";
 
 /** Called when a call starts; returns the function called once with the call's final code. */
@@ -16,9 +19,22 @@ export interface CallInterceptorParts {
   readonly observers?: readonly CallObserver[];
   /** Run in order on the call's metadata (drain refusal, auth); the first refusal answers the call. */
   readonly checks?: readonly CallCheck[];
+  /** Where every INTERNAL status is logged, with its cause and the call's request id. */
+  readonly logger?: Logger;
 }
 
 const ignoreEnd = (): void => undefined;
+
+/**
+ * A failed call's status as the client gets it: the request id in the trailers, and for an
+ * INTERNAL also in the message ("the server log has the details" then points at one entry).
+ */
+function withRequestId<S extends CallRefusal & { metadata?: Metadata | null }>(sent: S, requestId: string): S & { metadata: Metadata } {
+  const metadata = sent.metadata ?? new Metadata();
+  metadata.set(REQUEST_ID_HEADER, requestId);
+  const details = sent.code === status.INTERNAL ? `${sent.details} (request id ${requestId})` : sent.details;
+  return { ...sent, details, metadata };
+}
 
 function combineObservers(observers: readonly CallObserver[]): CallObserver {
   if (observers.length === 0) return () => ignoreEnd;
@@ -45,9 +61,13 @@ function combineObservers(observers: readonly CallObserver[]): CallObserver {
 export function createCallInterceptor(parts: CallInterceptorParts): ServerInterceptor {
   const observe = combineObservers(parts.observers ?? []);
   const checks = parts.checks ?? [];
+  const logger = parts.logger;
   return (method, call) => {
     const path = method.path;
     const onEnd = observe(path);
+    // Every call gets an id: handlers read it from the metadata (a client's own value is
+    // replaced), clients get it back with any error.
+    const requestId = randomUUID();
     let ended = false;
     const end = (code: status): void => {
       if (ended) return;
@@ -58,11 +78,12 @@ export function createCallInterceptor(parts: CallInterceptorParts): ServerInterc
       start(next) {
         next({
           onReceiveMetadata(metadata, forward) {
+            metadata.set(REQUEST_ID_HEADER, requestId);
             for (const check of checks) {
               const refusal = check(path, metadata);
               if (refusal) {
                 end(refusal.code);
-                call.sendStatus({ code: refusal.code, details: refusal.details });
+                call.sendStatus(withRequestId({ code: refusal.code, details: refusal.details }, requestId));
                 return;
               }
             }
@@ -82,7 +103,15 @@ export function createCallInterceptor(parts: CallInterceptorParts): ServerInterc
       },
       sendStatus(sent, next) {
         end(sent.code);
-        next(sent);
+        if (sent.code === status.OK) {
+          next(sent);
+          return;
+        }
+        if (sent.code === status.INTERNAL) {
+          const cause = internalCauseOf(sent.metadata);
+          logger?.error({ err: cause ?? new Error(sent.details), requestId, method: path }, "internal error: the client was answered INTERNAL");
+        }
+        next(withRequestId(sent, requestId));
       },
     });
   };

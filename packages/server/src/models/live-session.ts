@@ -90,5 +90,7 @@ export function createLiveSession(first: ModelSession): LiveSession {
       return this.retire("the model was released");
     },
     inFlight: () => [...all].reduce((sum, entry) => sum + entry.running, 0),
+    // The current session's own health (a supervised worker restarting after an exit).
+    health: () => current?.session.health?.() ?? { state: "ready", message: "" },
   };
 }

@@ -7,7 +7,7 @@ import { createLiveSession, type LiveSession } from "./live-session";
 import { errorMessage, fileFingerprint, listModelFolders, MODEL_NAME_PATTERN, newestFirst, readModelFolder, type ModelFolder } from "./model-files";
 import { resolvePackageFile } from "./package-file";
 import type { ModelLoader, ModelSession, RuntimeOptions, TensorSignature } from "./runtime";
-import { loadOnnxModelInWorker } from "./worker-runtime";
+import { createSupervisedLoader } from "./worker-supervisor";
 import { quote } from "../quote";
 
 /**
@@ -95,7 +95,7 @@ export interface ModelRepositoryOptions {
   /** onnxruntime thread counts per model; 0 lets onnxruntime choose. */
   readonly runtime?: Partial<RuntimeOptions>;
   readonly logger?: Logger;
-  /** Loads one model file; default onnxruntime-node on the CPU, in a worker thread per model version. */
+  /** Loads one model file; default onnxruntime-node on the CPU, in a supervised (restarted) worker thread per model version. */
   readonly loader?: ModelLoader;
   /** What `load()` loads: every model (default), or none (model control mode explicit). */
   readonly startup?: "all" | "none";
@@ -162,8 +162,12 @@ const UNLOADED = "unloaded; load it with RepositoryModelLoad (inferctl models lo
 /** Creates a repository over a models dir; call {@link ModelRepository.load} to load it. */
 export function createModelRepository(options: ModelRepositoryOptions): ModelRepository {
   const logger = options.logger ?? silentLogger;
-  const loader = options.loader ?? loadOnnxModelInWorker;
-  const runtime: RuntimeOptions = { intraOpThreads: options.runtime?.intraOpThreads ?? 0, interOpThreads: options.runtime?.interOpThreads ?? 0 };
+  const loader = options.loader ?? createSupervisedLoader({ logger });
+  const runtime: RuntimeOptions = {
+    intraOpThreads: options.runtime?.intraOpThreads ?? 0,
+    interOpThreads: options.runtime?.interOpThreads ?? 0,
+    ...(options.runtime?.threadNice !== undefined ? { threadNice: options.runtime.threadNice } : {}),
+  };
   const models = new Map<string, ModelEntry>();
   /** Old sessions draining in the background (replaced or removed versions). */
   const draining = new Set<Promise<void>>();
@@ -183,6 +187,16 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
     const tracked = release.finally(() => draining.delete(tracked));
     draining.add(tracked);
   };
+
+  /**
+   * A version's state as clients see it: a loaded version whose worker is restarting reports
+   * loading, one whose worker kept exiting failed (see worker-supervisor.ts).
+   */
+  function currentState(v: VersionEntry): { state: VersionState; message: string } {
+    const health = v.state === "ready" ? v.live?.health?.() : undefined;
+    if (!health || health.state === "ready") return { state: v.state, message: v.message };
+    return { state: health.state === "restarting" ? "loading" : "failed", message: health.message };
+  }
 
   /** How clients see a version's model file: relative to the repository, or package/file. */
   function displayPath(name: string, config: ModelConfig | undefined, version: string): string {
@@ -354,7 +368,7 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
         return {
           name: entry.name,
           config: entry.config,
-          versions: entry.versions.map(({ version, state, message }) => ({ version, state, message })),
+          versions: entry.versions.map((v) => ({ version: v.version, ...currentState(v) })),
           inputs: ready?.live?.inputs ?? [],
           outputs: ready?.live?.outputs ?? [],
         };
@@ -369,7 +383,7 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
       }
       let v: VersionEntry | undefined;
       if (version === "") {
-        v = entry.versions.find((candidate) => candidate.state === "ready");
+        v = entry.versions.find((candidate) => currentState(candidate).state === "ready") ?? entry.versions.find((candidate) => candidate.state === "ready");
         if (!v) {
           const why = entry.versions.map((c) => `${c.version || "(config)"}: ${c.state}${c.message ? ` (${c.message})` : ""}`).join("; ");
           throw new InferdError("unavailable", `model ${quote(name)} has no loaded version (${why}); see ListModels`);
@@ -384,6 +398,8 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
           throw new InferdError("unavailable", `model ${quote(name)} version ${version} is ${v.state}${v.message ? `: ${v.message}` : ""}`);
         }
       }
+      const now = currentState(v);
+      if (now.state !== "ready") throw new InferdError("unavailable", `model ${quote(name)} version ${v.version} is ${now.state}: ${now.message}`);
       if (!v.config || !v.live || !v.binding) throw new InferdError("unavailable", `model ${quote(name)} version ${v.version} is not loaded`);
       return { name, version: v.version, config: v.config, session: v.live, ...v.binding };
     },

@@ -33,12 +33,23 @@ export interface ModelSession {
    */
   runTensors?: RunTensors;
   release(): Promise<void>;
+  /** Whether the session can run now; absent means always (an in-process session). */
+  health?(): SessionHealth;
+}
+
+/** A session's state: ready, restarting after its worker exited, or failed for good. */
+export interface SessionHealth {
+  readonly state: "ready" | "restarting" | "failed";
+  /** Why it is not ready; empty when it is. */
+  readonly message: string;
 }
 
 /** Thread counts for onnxruntime's CPU execution provider; 0 lets onnxruntime choose. */
 export interface RuntimeOptions {
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
+  /** Nice value of the model's threads (Linux; 0 or absent: unchanged). */
+  readonly threadNice?: number;
 }
 
 /** Loads a model into a {@link ModelSession}. */

@@ -1,5 +1,5 @@
 import { MessageChannel, Worker } from "node:worker_threads";
-import type { FloatTensor, ModelLoader, ModelSession, TensorSignature } from "./runtime";
+import type { FloatTensor, ModelLoader, ModelSession, RuntimeOptions, TensorSignature } from "./runtime";
 import { createWorkerTensorRunner, TENSOR_WORKER_SOURCE } from "./tensor-run";
 
 /**
@@ -12,6 +12,14 @@ import { createWorkerTensorRunner, TENSOR_WORKER_SOURCE } from "./tensor-run";
  */
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
+// Below the event loop's priority, before onnxruntime starts its pool (whose threads inherit
+// it): see inference/thread-priority.ts.
+if (workerData.nice) {
+  try {
+    const tid = Number(require("node:fs").readFileSync("/proc/thread-self/stat", "utf8").split(" ")[0]);
+    require("node:os").setPriority(tid, workerData.nice);
+  } catch {}
+}
 const ort = require(workerData.ortPath);
 const port = workerData.port;
 let session;
@@ -43,6 +51,8 @@ port.on("message", async (message) => {
         transfer.push(data.buffer);
       }
       port.postMessage({ id: message.id, ok: true, outputs }, transfer);
+    } else if (message.type === "exit") {
+      process.exit(message.code); // a crash on request (tests of the supervisor)
     } else if (message.type === "release") {
       if (session) await session.release();
       session = undefined;
@@ -62,6 +72,11 @@ port.on("message", async (message) => {
  */
 export const NO_SPINNING = { session: { intra_op: { allow_spinning: "0" } } } as const;
 
+/** A call failed because the model's worker thread is gone (not because the model failed). */
+export class WorkerExitedError extends Error {
+  override readonly name = "WorkerExitedError";
+}
+
 interface Reply {
   id: number;
   ok: boolean;
@@ -70,22 +85,38 @@ interface Reply {
   outputs?: (TensorSignature[] | { name: string; data: Float32Array; dims: number[] }[]);
 }
 
+/**
+ * A model session in one worker thread. `exited` resolves (with why) when the thread ends
+ * without being released: a crash, an out-of-memory abort, process.exit in native code.
+ */
+export interface WorkerSession extends ModelSession {
+  readonly exited: Promise<Error>;
+  /** Makes the worker thread exit with `code` as if it crashed (for tests of recovery). */
+  crash(code: number): void;
+}
+
 /** Loads each model into onnxruntime-node inside its own worker thread (see above for why). */
-export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => {
+export const loadOnnxModelInWorker: ModelLoader = (modelPath, options) => loadWorkerSession(modelPath, options);
+
+/** {@link loadOnnxModelInWorker}, with the thread's exit visible to a supervisor. */
+export async function loadWorkerSession(modelPath: string, options: RuntimeOptions): Promise<WorkerSession> {
   // Requests and replies go over a MessageChannel of their own rather than the worker's
   // parentPort (a shorter path through Node's messaging; the worker object keeps only the
   // error and exit events).
   const { port1: port, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE + TENSOR_WORKER_SOURCE, {
     eval: true,
-    workerData: { ortPath: require.resolve("onnxruntime-node"), port: port2 },
+    workerData: { ortPath: require.resolve("onnxruntime-node"), port: port2, nice: options.threadNice ?? 0 },
     transferList: [port2],
   });
   const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let dead: Error | undefined;
+  let released = false;
+  let reportExit!: (error: Error) => void;
+  const exited = new Promise<Error>((resolve) => (reportExit = resolve));
   const failAll = (error: Error): void => {
-    dead = error;
+    dead ??= error;
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
   };
@@ -96,10 +127,12 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
     if (reply.ok) waiter.resolve(reply);
     else waiter.reject(new Error(reply.message ?? "onnxruntime failed"));
   });
-  worker.on("error", (error) => failAll(new Error(`the model's worker thread failed: ${error.message}`)));
+  worker.on("error", (error) => failAll(new WorkerExitedError(`the model's worker thread failed: ${error.message}`)));
   worker.on("exit", (code) => {
-    failAll(new Error(`the model's worker thread exited (code ${code})`));
+    const error = new WorkerExitedError(`the model's worker thread exited (code ${code})`);
+    failAll(error);
     port.close();
+    if (!released) reportExit(dead ?? error);
   });
 
   /** Sends `message` (which carries its `id`) and resolves with the worker's reply. */
@@ -122,6 +155,7 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
   try {
     loaded = await call({ id: nextId++, type: "load", path: modelPath, options: sessionOptions });
   } catch (error) {
+    released = true;
     port.close();
     await worker.terminate();
     throw error;
@@ -139,9 +173,14 @@ export const loadOnnxModelInWorker: ModelLoader = async (modelPath, options) => 
     },
     runTensors: createWorkerTensorRunner((message, transfer) => call({ id: nextId++, ...message }, transfer)),
     async release() {
+      released = true;
       if (!dead) await call({ id: nextId++, type: "release" }).catch(() => undefined);
       port.close();
       await worker.terminate();
     },
-  } satisfies ModelSession;
-};
+    exited,
+    crash(code) {
+      if (!dead) port.postMessage({ id: nextId++, type: "exit", code });
+    },
+  };
+}

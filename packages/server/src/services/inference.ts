@@ -11,8 +11,12 @@ import {
 } from "@inferd/grpc-types/v1";
 import { InferdError, invalidArgument, toServiceError } from "../errors";
 import { parseFileUri } from "../files/uri";
+import { createAdmission, type Admission } from "../inference/admission";
+import { createDecodeBudget } from "../inference/decode-budget";
 import { createInferencePipeline, type InferencePipeline } from "../inference/pipeline";
-import type { InferenceOptions } from "../inference/options";
+import { DEFAULT_DECODE_BUDGET_MB, DEFAULT_INFER_CONCURRENCY, DEFAULT_INFER_QUEUE_SIZE, type InferenceOptions } from "../inference/options";
+import { DEFAULT_HELPER_THREAD_NICE, lowerHelperThreads } from "../inference/thread-priority";
+import { createCallContext, type CallContext } from "../lifecycle/call-context";
 import { resolveParameters } from "../inference/parameters";
 import { createJobJournal } from "../jobs/journal";
 import { createJobManager, type JobManager } from "../jobs/job-manager";
@@ -59,13 +63,15 @@ export interface InferenceServiceDeps {
   readonly context: ServiceContext;
   readonly repository: ModelRepository;
   readonly pipeline: InferencePipeline;
+  /** Per-model-version bounds on Infer calls running and waiting. */
+  readonly admission: Admission;
   readonly jobs: JobManager;
   /** False until the job journal is replayed: job calls answer UNAVAILABLE meanwhile. */
   readonly jobsReady: () => boolean;
 }
 
 /** The Inference service's handlers. */
-export function createInferenceService({ context, repository, pipeline, jobs, jobsReady }: InferenceServiceDeps): InferenceServer {
+export function createInferenceService({ context, repository, pipeline, admission, jobs, jobsReady }: InferenceServiceDeps): InferenceServer {
   async function readImage(metadata: Metadata, request: InferRequest): Promise<Uint8Array> {
     const image = request.image;
     if (!image) {
@@ -86,13 +92,25 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
     return context.fileStore.readFile(project, path);
   }
 
-  async function infer(metadata: Metadata, request: InferRequest): Promise<InferResponse> {
+  /**
+   * One Infer: admitted per model version (bounded running + waiting; a call cancelled or past
+   * its deadline while waiting never runs), then read, checked against the decode budget,
+   * decoded and run, stopping at each step once the call is over.
+   */
+  async function infer(call: CallContext, request: InferRequest): Promise<InferResponse> {
     const started = performance.now();
     requireModelName(request.model);
     const model = repository.resolve(request.model, request.version);
     const parameters = resolveParameters(request.parameters, model.config);
-    const bytes = await readImage(metadata, request);
-    const outcome = await pipeline.infer(model, bytes, parameters);
+    const release = await admission.admit(`${model.name}\u0000${model.version}`, call.signal);
+    let outcome;
+    try {
+      const bytes = await readImage(call.metadata, request);
+      call.throwIfDone();
+      outcome = await pipeline.infer(model, bytes, parameters, undefined, call.signal);
+    } finally {
+      release();
+    }
     return {
       model: outcome.model,
       version: outcome.version,
@@ -110,10 +128,13 @@ export function createInferenceService({ context, repository, pipeline, jobs, jo
     },
 
     infer(call, callback) {
-      infer(call.metadata, call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error)),
-      );
+      const callContext = createCallContext(call);
+      infer(callContext, call.request)
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(toServiceError(error)),
+        )
+        .finally(() => callContext.dispose());
     },
     ...createJobHandlers({ context, repository, jobs, jobsReady }),
   };
@@ -124,7 +145,8 @@ export function createInferenceRepository(context: ServiceContext, options: Infe
   return createModelRepository({
     dir: context.modelsDir,
     logger: context.logger,
-    runtime: { intraOpThreads: options.modelThreads ?? 0 },
+    runtime: { intraOpThreads: options.modelThreads ?? 0, threadNice: options.helperThreadNice ?? DEFAULT_HELPER_THREAD_NICE },
+    ...(options.loader ? { loader: options.loader } : {}),
     // Mode explicit loads only what load calls ask for (Triton's meaning).
     startup: options.modelControlMode === "explicit" ? "none" : "all",
   });
@@ -141,7 +163,15 @@ export function createInferenceModule(
   // Given when other protocol modules (OIP) serve the same models: see createServiceModules.
   repository: ModelRepository = createInferenceRepository(context, options),
 ): ServiceModule {
-  const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels });
+  const decodeBudget = createDecodeBudget(options.decodeBudgetBytes ?? DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
+  const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels, decodeBudget });
+  const admission = createAdmission(
+    { maxInFlight: options.inferConcurrency ?? DEFAULT_INFER_CONCURRENCY, maxQueued: options.inferQueueSize ?? DEFAULT_INFER_QUEUE_SIZE },
+    (key) => {
+      const [name, version] = key.split("\u0000");
+      return `model ${quote(name ?? "")} version ${version ?? ""}`;
+    },
+  );
   let started = false;
   const jobs = createJobManager({
     store: context.fileStore,
@@ -157,10 +187,12 @@ export function createInferenceModule(
   return {
     name: "inferd.v1.Inference",
     definition: InferenceService,
-    implementation: createInferenceService({ context, repository, pipeline, jobs, jobsReady: () => started }) as never,
+    implementation: createInferenceService({ context, repository, pipeline, admission, jobs, jobsReady: () => started }) as never,
     // Models first: jobs interrupted by a crash resume as soon as the journal is replayed.
     async start() {
       await repository.load();
+      // By now libuv's pool and V8's helpers exist: put them below the event loop.
+      lowerHelperThreads(options.helperThreadNice ?? DEFAULT_HELPER_THREAD_NICE);
       await jobs.start();
       started = true;
     },

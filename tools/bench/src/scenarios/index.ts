@@ -1,4 +1,5 @@
 import type { Scenario } from "../context";
+import { admissionScenario } from "./admission";
 import { inferOverheadScenario } from "./infer-overhead";
 import { inferThroughputScenario } from "./infer-throughput";
 import { listFilesScenario } from "./list-files";
@@ -16,4 +17,5 @@ export const SCENARIOS: readonly Scenario[] = [
   listFilesScenario,
   runScenario,
   startupScenario,
+  admissionScenario,
 ];
