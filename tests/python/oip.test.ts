@@ -73,7 +73,7 @@ test("Python grpcio OIP client: every RPC, every datatype, numpy-checked outputs
   expect(result).toEqual({
     live: true,
     ready: true,
-    server: { name: "inferd", extensions: ["model_configuration", "statistics"] },
+    server: { name: "inferd", extensions: ["model_configuration", "model_repository", "statistics"] },
     model_ready: { add: true, add_v9: false },
     model_metadata: {
       platform: "onnxruntime_onnx",

@@ -105,7 +105,8 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
   return {
     async infer(model, image, parameters, onStage, signal) {
       const started = performance.now();
-      if (model.config.task === "tensor") {
+      const taskName = model.config.task;
+      if (taskName === "tensor") {
         throw new InferdError(
           "failed-precondition",
           `model ${quote(model.name)} is a tensor model (no image task in its config.json); call it with the Open Inference Protocol (inference.GRPCInferenceService/ModelInfer)`,

@@ -83,7 +83,7 @@ function output(response: ModelInferResponse, name: string): HostTensor {
 test("server and model health, server metadata", async () => {
   expect(await rpc(client.serverLive, {})).toEqual({ live: true });
   expect(await rpc(client.serverReady, {})).toEqual({ ready: true });
-  expect(await rpc(client.serverMetadata, {})).toEqual({ name: "inferd", version: expect.any(String), extensions: ["model_configuration", "statistics"] });
+  expect(await rpc(client.serverMetadata, {})).toEqual({ name: "inferd", version: expect.any(String), extensions: ["model_configuration", "model_repository", "statistics"] });
   expect(await rpc(client.modelReady, { name: "add", version: "" })).toEqual({ ready: true });
   expect(await rpc(client.modelReady, { name: "add", version: "1" })).toEqual({ ready: true });
   expect(await rpc(client.modelReady, { name: "add", version: "9" })).toEqual({ ready: false });

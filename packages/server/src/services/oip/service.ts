@@ -12,7 +12,7 @@ import type { InferStatisticsTable } from "./statistics";
 import { quote } from "../../quote";
 
 /** Protocol extensions inferd implements in full (ServerMetadata reports exactly these). */
-export const OIP_EXTENSIONS: readonly string[] = ["model_configuration", "statistics"];
+export const OIP_EXTENSIONS: readonly string[] = ["model_configuration", "model_repository", "statistics"];
 
 /** What {@link createOipService} works with. */
 export interface OipServiceDeps {

@@ -55,7 +55,7 @@ async function postBinary(path: string, json: unknown, binaries: Buffer[]): Prom
 test("health, server metadata, model metadata, readiness and config", async () => {
   expect(await get("/v2/health/live")).toEqual({ status: 200, body: undefined });
   expect(await get("/v2/health/ready")).toEqual({ status: 200, body: undefined });
-  expect(await get("/v2")).toEqual({ status: 200, body: { name: "inferd", version: expect.any(String), extensions: ["model_configuration", "statistics", "binary_tensor_data"] } });
+  expect(await get("/v2")).toEqual({ status: 200, body: { name: "inferd", version: expect.any(String), extensions: ["model_configuration", "model_repository", "statistics", "binary_tensor_data"] } });
   expect(await get("/v2/models/add")).toEqual({
     status: 200,
     body: {
