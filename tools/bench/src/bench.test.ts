@@ -23,7 +23,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
   });
 }
 
-const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "run", "startup"];
+const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "run", "oip-overhead", "oip-rest", "startup"];
 
 test("pnpm bench --quick --json runs every scenario and prints one JSON line with finite figures", async () => {
   expect(existsSync(main)).toBe(true); // run `pnpm build` first
@@ -47,6 +47,12 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
     "upload/throughput_vs_durable_copy",
     "upload/server_peak_rss",
     "run/total_time",
+    "oip-overhead/overhead_beyond_grpc_p50",
+    "oip-overhead/cpu_beyond_grpc_per_req",
+    "oip-rest/c1.json_req_per_s",
+    "oip-rest/c1.binary_req_per_s",
+    "oip-rest/c8.json_req_per_s",
+    "oip-rest/c8.binary_req_per_s",
     "startup/time_to_serving",
   ];
   expect(required.filter((id) => !report.figures.some((f) => `${f.scenario}/${f.name}` === id))).toEqual([]);

@@ -1,6 +1,8 @@
 import type { Scenario } from "../context";
 import { inferOverheadScenario } from "./infer-overhead";
 import { inferThroughputScenario } from "./infer-throughput";
+import { oipOverheadScenario } from "./oip-overhead";
+import { oipRestScenario } from "./oip-rest";
 import { runScenario } from "./run";
 import { startupScenario } from "./startup";
 import { unaryScenario } from "./unary";
@@ -13,5 +15,7 @@ export const SCENARIOS: readonly Scenario[] = [
   inferThroughputScenario,
   uploadScenario,
   runScenario,
+  oipOverheadScenario,
+  oipRestScenario,
   startupScenario,
 ];
