@@ -61,7 +61,7 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
       ![f.baseline, f.subject, f.ratio, f.delta].every(Number.isFinite) || !(f.ratio > 0) || f.rounds < 2 || (f.target !== undefined && typeof f.met !== "boolean"),
   );
   expect(broken).toEqual([]);
-}, 150_000);
+}, 240_000);
 
 test("an unknown scenario is refused with a message naming the choices", async () => {
   const { code, stderr } = await runBench(["no-such-scenario"]);
