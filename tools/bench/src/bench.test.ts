@@ -23,7 +23,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
   });
 }
 
-const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "startup", "admission"];
+const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "oip-overhead", "oip-rest", "startup", "admission"];
 
 test("pnpm bench --quick --json runs every scenario and prints one JSON line with finite figures", async () => {
   expect(existsSync(main)).toBe(true); // run `pnpm build` first
@@ -48,6 +48,12 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
     "upload/server_peak_rss",
     "list-files/page_latency_vs_small_project",
     "run/total_time",
+    "oip-overhead/overhead_beyond_grpc_p50",
+    "oip-overhead/cpu_beyond_grpc_per_req",
+    "oip-rest/c1.json_req_per_s",
+    "oip-rest/c1.binary_req_per_s",
+    "oip-rest/c8.json_req_per_s",
+    "oip-rest/c8.binary_req_per_s",
     "startup/time_to_serving",
     "admission/server_peak_rss",
     "admission/ping_p99",

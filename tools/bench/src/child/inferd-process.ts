@@ -26,6 +26,8 @@ export interface InferdOptions {
 export interface RunningInferd {
   readonly process: ServerProcess;
   readonly address: string;
+  /** Where its stdout and stderr (pino's JSON lines) go. */
+  readonly logFile: string;
   /** performance.now() at spawn and when health first answered SERVING. */
   readonly spawnedAt: number;
   readonly servingAt: number;
@@ -43,11 +45,12 @@ export async function startInferd(options: InferdOptions): Promise<RunningInferd
   if (options.metrics) args.push("--metrics-port", "0");
   args.push(...(options.extraArgs ?? []));
   const spawnedAt = performance.now();
-  const child = startServerProcess({ label: "inferd", script: inferdBinary, args, logFile: join(options.workDir, "inferd.log") });
+  const logFile = join(options.workDir, "inferd.log");
+  const child = startServerProcess({ label: "inferd", script: inferdBinary, args, logFile });
   try {
     const address = await child.listening;
     const servingAt = await waitForServing(address, options.timeoutMs ?? 60_000);
-    return { process: child, address, spawnedAt, servingAt };
+    return { process: child, address, logFile, spawnedAt, servingAt };
   } catch (error) {
     await child.stop(1000);
     throw error;

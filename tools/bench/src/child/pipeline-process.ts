@@ -4,18 +4,24 @@ import { join } from "node:path";
 import { profilingExecArgv } from "./server-process";
 import type { LoadCommand, RunCommand, RunnerReply } from "./pipeline-protocol";
 
-/** The in-process baseline's process (child/pipeline-runner). */
-export interface PipelineProcess {
-  run(command: Omit<RunCommand, "op">): Promise<RunnerReply>;
+/** An in-process baseline's process: it loads once, then runs closed loops on command. */
+export interface RunnerProcess<Run> {
+  run(command: Run): Promise<RunnerReply>;
   stop(): Promise<void>;
 }
 
+/** The in-process baseline's process (child/pipeline-runner). */
+export type PipelineProcess = RunnerProcess<Omit<RunCommand, "op">>;
+
 /**
- * Forks the pipeline runner and loads the models dir in it. One command at a time: the
- * bench awaits each before sending the next.
+ * Forks a runner script (child/pipeline-runner, child/tensor-runner) and sends it its load
+ * command. One command at a time: the bench awaits each before sending the next.
  */
-export async function startPipelineProcess(load: Omit<LoadCommand, "op">): Promise<PipelineProcess> {
-  const child = fork(join(__dirname, "pipeline-runner.js"), [], {
+export async function startRunnerProcess<Load extends { op: "load" }, Run extends { op: "run" }>(
+  script: string,
+  load: Load,
+): Promise<RunnerProcess<Omit<Run, "op">>> {
+  const child = fork(join(__dirname, script), [], {
     execArgv: profilingExecArgv(),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -27,18 +33,18 @@ export async function startPipelineProcess(load: Omit<LoadCommand, "op">): Promi
   child.on("message", (reply: RunnerReply) => {
     const waiter = pending;
     pending = undefined;
-    if (reply.error) waiter?.reject(new Error(`in-process pipeline: ${reply.error}`));
+    if (reply.error) waiter?.reject(new Error(`in-process baseline: ${reply.error}`));
     else waiter?.resolve(reply);
   });
-  child.on("exit", (code) => pending?.reject(new Error(`the pipeline runner exited (code ${String(code)})`)));
-  const send = (command: LoadCommand | RunCommand): Promise<RunnerReply> =>
+  child.on("exit", (code) => pending?.reject(new Error(`the in-process runner exited (code ${String(code)})`)));
+  const send = (command: Load | Run): Promise<RunnerReply> =>
     new Promise((resolve, reject) => {
       pending = { resolve, reject };
       child.send(command);
     });
-  await send({ op: "load", ...load });
+  await send(load);
   return {
-    run: (command) => send({ op: "run", ...command }),
+    run: (command) => send({ ...command, op: "run" } as Run),
     async stop() {
       process.off("exit", killOnExit);
       if (child.exitCode !== null) return;
@@ -47,4 +53,9 @@ export async function startPipelineProcess(load: Omit<LoadCommand, "op">): Promi
       await exited;
     },
   };
+}
+
+/** Forks the pipeline runner and loads the models dir in it. */
+export function startPipelineProcess(load: Omit<LoadCommand, "op">): Promise<PipelineProcess> {
+  return startRunnerProcess<LoadCommand, RunCommand>("pipeline-runner.js", { op: "load", ...load });
 }

@@ -3,6 +3,8 @@ import { admissionScenario } from "./admission";
 import { inferOverheadScenario } from "./infer-overhead";
 import { inferThroughputScenario } from "./infer-throughput";
 import { listFilesScenario } from "./list-files";
+import { oipOverheadScenario } from "./oip-overhead";
+import { oipRestScenario } from "./oip-rest";
 import { runScenario } from "./run";
 import { startupScenario } from "./startup";
 import { unaryScenario } from "./unary";
@@ -16,6 +18,8 @@ export const SCENARIOS: readonly Scenario[] = [
   uploadScenario,
   listFilesScenario,
   runScenario,
+  oipOverheadScenario,
+  oipRestScenario,
   startupScenario,
   admissionScenario,
 ];

@@ -1,6 +1,4 @@
 import { mkdir } from "node:fs/promises";
-import { credentials } from "@grpc/grpc-js";
-import { DiagnosticsClient } from "@inferd/grpc-types/v1";
 import { join } from "node:path";
 import type { Scenario } from "../context";
 import { startInferd } from "../child/inferd-process";
@@ -10,7 +8,7 @@ import { TINY_MODEL, tinyPng, writeTinyModelRepo } from "../fixtures/tiny-model"
 import { startBareServer } from "../child/bare-process";
 import { loadServer } from "../measure";
 import { interleave } from "../rounds";
-import { authMetadata, createInferrer, INFER_TOKEN, inProcessRound, servedRound, writeImages } from "./infer-shared";
+import { bareTransport, createInferrer, INFER_TOKEN, inProcessRound, servedRound, writeImages } from "./infer-shared";
 
 /**
  * infer-overhead: a tiny ONNX model through Infer vs the same pipeline (decode → preprocess
@@ -19,17 +17,6 @@ import { authMetadata, createInferrer, INFER_TOKEN, inProcessRound, servedRound,
  * A bare grpc-js round trip with the same bytes, measured in the same rounds, splits that
  * into gRPC's own cost and what inferd adds beyond it.
  */
-/** Pings a bare grpc-js server with a payload of the image's size: gRPC's own round trip. */
-function bareTransport(address: string, payloadBytes: number): { ping(): Promise<unknown>; close(): void } {
-  const client = new DiagnosticsClient(address, credentials.createInsecure());
-  const metadata = authMetadata();
-  const request = { message: "", payload: Buffer.alloc(payloadBytes, 1) };
-  return {
-    ping: () => new Promise((resolve, reject) => client.ping(request, metadata, (error, response) => (error ? reject(error) : resolve(response)))),
-    close: () => client.close(),
-  };
-}
-
 export const inferOverheadScenario: Scenario = {
   name: "infer-overhead",
   summary: "a tiny ONNX model through Infer vs the same pipeline in-process: µs added per request",

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { credentials, Metadata } from "@grpc/grpc-js";
-import { InferenceClient, type InferResponse } from "@inferd/grpc-types/v1";
+import { DiagnosticsClient, InferenceClient, type InferResponse } from "@inferd/grpc-types/v1";
 import type { RunnerReply } from "../child/pipeline-protocol";
 import type { PipelineProcess } from "../child/pipeline-process";
 import type { RunningInferd } from "../child/inferd-process";
@@ -69,4 +69,15 @@ export function servedRound(inferd: RunningInferd, inferrer: Inferrer, load: Inf
 /** One in-process measurement: the same loop in the pipeline runner. */
 export function inProcessRound(runner: PipelineProcess, model: string, imagePaths: readonly string[], load: InferLoad): Promise<RunnerReply> {
   return runner.run({ model, imagePaths, ...load });
+}
+
+/** Pings a bare grpc-js server with a payload of the image's size: gRPC's own round trip. */
+export function bareTransport(address: string, payloadBytes: number): { ping(): Promise<unknown>; close(): void } {
+  const client = new DiagnosticsClient(address, credentials.createInsecure());
+  const metadata = authMetadata();
+  const request = { message: "", payload: Buffer.alloc(payloadBytes, 1) };
+  return {
+    ping: () => new Promise((resolve, reject) => client.ping(request, metadata, (error, response) => (error ? reject(error) : resolve(response)))),
+    close: () => client.close(),
+  };
 }
