@@ -118,7 +118,8 @@ export const SYSTEM_ERRORS: Readonly<Record<string, { kind: ErrorKind; message: 
  */
 export const MAX_STATUS_MESSAGE_CHARS = 1000;
 
-function capped(message: string): string {
+/** A status message cut to {@link MAX_STATUS_MESSAGE_CHARS} characters. */
+export function capStatusMessage(message: string): string {
   return message.length <= MAX_STATUS_MESSAGE_CHARS ? message : `${message.slice(0, MAX_STATUS_MESSAGE_CHARS - 1)}…`;
 }
 
@@ -131,11 +132,11 @@ function capped(message: string): string {
  */
 export function toServiceError(error: unknown): MappedError {
   if (error instanceof InferdError) {
-    const details = capped(error.message);
+    const details = capStatusMessage(error.message);
     return { code: STATUS_BY_KIND[error.kind], details, message: details };
   }
   if (isServiceError(error)) {
-    const details = capped(error.details);
+    const details = capStatusMessage(error.details);
     return { code: error.code, details, metadata: error.metadata, message: details };
   }
   // Not `instanceof Error`: errors of Node's own modules may come from another realm (jest).

@@ -91,12 +91,11 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
     const release = await budget.reserve(size.width * size.height * DECODED_CHANNELS, signal);
     try {
       signal?.throwIfAborted();
-      const started = performance.now();
       const decoded = await decodeImage(image, maxImagePixels);
       const decodedAt = performance.now();
       const { tensor, geometry } = await preprocess(decoded, model.config.input);
       // Only the size outlives this function: the decoded pixels can go once it returns.
-      return { tensor, geometry, width: decoded.width, height: decoded.height, decodeMs: decodedAt - started, preprocessMs: performance.now() - decodedAt };
+      return { tensor, geometry, width: decoded.width, height: decoded.height, decodedAt };
     } finally {
       release();
     }
@@ -152,8 +151,10 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
         imageWidth: prepared.width,
         imageHeight: prepared.height,
         timings: {
-          decodeMs: prepared.decodeMs,
-          preprocessMs: prepared.preprocessMs,
+          // Stages end where the next begins, so they add up to the total exactly (decode includes
+          // reading the header and any wait for the decode budget).
+          decodeMs: prepared.decodedAt - started,
+          preprocessMs: preprocessedAt - prepared.decodedAt,
           inferenceMs: inferredAt - preprocessedAt,
           postprocessMs: finished - inferredAt,
           totalMs: finished - started,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Metadata, ServerInterceptingCall, status, type ServerInterceptor, type StatusObject } from "@grpc/grpc-js";
-import { internalCauseOf, REQUEST_ID_HEADER } from "../errors";
+import { capStatusMessage, internalCauseOf, REQUEST_ID_HEADER } from "../errors";
 import type { Logger } from "../logger";
 import { isMalformedRequest, malformedDetails } from "./malformed-request";
 
@@ -32,7 +32,10 @@ const ignoreEnd = (): void => undefined;
 function withRequestId<S extends CallRefusal & { metadata?: Metadata | null }>(sent: S, requestId: string): S & { metadata: Metadata } {
   const metadata = sent.metadata ?? new Metadata();
   metadata.set(REQUEST_ID_HEADER, requestId);
-  const details = sent.code === status.INTERNAL ? `${sent.details} (request id ${requestId})` : sent.details;
+  // Capped here too, for statuses that did not go through toServiceError (libraries' own
+  // handlers, e.g. grpc-health-check echoing a service name).
+  const own = capStatusMessage(sent.details);
+  const details = sent.code === status.INTERNAL ? `${own} (request id ${requestId})` : own;
   return { ...sent, details, metadata };
 }
 

@@ -97,21 +97,31 @@ export async function superviseWorker(modelPath: string, runtime: RuntimeOptions
     setHealth(READY);
   }
 
+  /** Runs one call on the current worker: UNAVAILABLE while it restarts or when it exits mid-call. */
+  async function guarded<T>(work: () => Promise<T>): Promise<T> {
+    if (health.state !== "ready") throw new InferdError("unavailable", `the model is not ready: ${health.message}; retry shortly`);
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof WorkerExitedError) {
+        throw new InferdError("unavailable", `the model's worker thread exited during this call; it is being restarted: retry shortly`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
   watch(current);
   return {
     inputs: current.inputs,
     outputs: current.outputs,
-    async run(inputName, input, outputNames) {
-      if (health.state !== "ready") throw new InferdError("unavailable", `the model is not ready: ${health.message}; retry shortly`);
-      try {
-        return await current.run(inputName, input, outputNames);
-      } catch (error) {
-        if (error instanceof WorkerExitedError) {
-          throw new InferdError("unavailable", `the model's worker thread exited during this call; it is being restarted: retry shortly`, { cause: error });
-        }
-        throw error;
-      }
-    },
+    run: (inputName, input, outputNames) => guarded(() => current.run(inputName, input, outputNames)),
+    // Tensor runs (OIP) go through the same checks; a session without them answers UNAVAILABLE.
+    runTensors: (feeds, outputNames) =>
+      guarded(() => {
+        const runTensors = current.runTensors;
+        if (!runTensors) throw new InferdError("unavailable", "this model's runtime does not take tensor inputs");
+        return runTensors(feeds, outputNames);
+      }),
     async release() {
       closed = true;
       clearTimeout(timer);
