@@ -135,7 +135,7 @@ export function createInferenceModule(
   options: InferenceOptions = context.inference ?? {},
   // Given when other protocol modules (OIP) serve the same models: see createServiceModules.
   repository: ModelRepository = createInferenceRepository(context, options),
-): ServiceModule {
+): ServiceModule & { readonly sharedJobs: { readonly jobs: JobManager; ready(): boolean } } {
   const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels });
   let started = false;
   const jobs = createJobManager({
@@ -153,6 +153,8 @@ export function createInferenceModule(
     name: "inferd.v1.Inference",
     definition: InferenceService,
     implementation: createInferenceService({ context, repository, pipeline, jobs, jobsReady: () => started }) as never,
+    // Other protocols (inferd.avro.Pipeline) submit to and watch this job manager: one per server.
+    sharedJobs: { jobs, ready: () => started },
     // Models first: jobs interrupted by a crash resume as soon as the journal is replayed.
     async start() {
       await repository.load();

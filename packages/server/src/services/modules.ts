@@ -5,6 +5,7 @@ import { createFilesModule } from "./files";
 import { shareRepository } from "../models/shared-repository";
 import { createInferenceModule, createInferenceRepository } from "./inference";
 import { createOipModule } from "./oip/module";
+import { createAvroPipelineModule } from "./avro-pipeline/module";
 
 /**
  * THE place where services are added to the server. Each module brings its definition,
@@ -13,6 +14,7 @@ import { createOipModule } from "./oip/module";
 export function createServiceModules(context: ServiceContext): ServiceModule[] {
   // One repository for every protocol: inferd.v1 Inference and OIP serve the same loaded models.
   const repository = shareRepository(createInferenceRepository(context));
+  const inference = createInferenceModule(context, context.inference, repository);
   return [
     {
       name: "inferd.v1.Diagnostics",
@@ -20,7 +22,8 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
       implementation: createDiagnosticsService() as never,
     },
     createFilesModule(context),
-    createInferenceModule(context, context.inference, repository),
+    inference,
     createOipModule(context, repository),
+    createAvroPipelineModule(context, repository, inference.sharedJobs),
   ];
 }
