@@ -229,7 +229,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const raiseConnectionWindows = raiseReceiveWindows(server);
   const health = createServerHealth(modules.map((module) => module.name));
   health.addToServer(server);
-  const undescribed = addReflection(server, modules);
+  const undescribed = addReflection(server, modules.filter((module) => module.reflection !== false));
   if (undescribed.length > 0) {
     logger.warn({ services: undescribed }, "reflection cannot describe these services: give their modules fileDescriptorProtos");
   }

@@ -135,9 +135,11 @@ export function createInferenceModule(
   options: InferenceOptions = context.inference ?? {},
   // Given when other protocol modules (OIP) serve the same models: see createServiceModules.
   repository: ModelRepository = createInferenceRepository(context, options),
-): ServiceModule & { readonly sharedJobs: { readonly jobs: JobManager; ready(): boolean } } {
+): ServiceModule & { readonly sharedJobs: { readonly jobs: JobManager; ready(): boolean; whenReady(): Promise<void> } } {
   const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels });
   let started = false;
+  let markStarted!: () => void;
+  const whenStarted = new Promise<void>((resolve) => (markStarted = resolve));
   const jobs = createJobManager({
     store: context.fileStore,
     repository,
@@ -154,12 +156,13 @@ export function createInferenceModule(
     definition: InferenceService,
     implementation: createInferenceService({ context, repository, pipeline, jobs, jobsReady: () => started }) as never,
     // Other protocols (inferd.avro.Pipeline) submit to and watch this job manager: one per server.
-    sharedJobs: { jobs, ready: () => started },
+    sharedJobs: { jobs, ready: () => started, whenReady: () => whenStarted },
     // Models first: jobs interrupted by a crash resume as soon as the journal is replayed.
     async start() {
       await repository.load();
       await jobs.start();
       started = true;
+      markStarted();
     },
     async stop() {
       await jobs.stop();

@@ -9,17 +9,23 @@ export interface SharedJobs {
   readonly jobs: JobManager;
   /** True once the owner replayed the journal and started the workers. */
   ready(): boolean;
+  /** Resolves when {@link ready} turns true. */
+  whenReady(): Promise<void>;
 }
 
 /**
  * inferd.avro.Pipeline: Avro-encoded Init/Monitor/Cancel over the same job manager and model
  * repository as inferd.v1 (owned and started by the Inference module), on the same port.
- * Calls made before the jobs are ready answer UNAVAILABLE, as inferd.v1's job calls do.
+ * It reports SERVING once the jobs are ready; calls made before answer UNAVAILABLE, as inferd.v1's do.
  */
 export function createAvroPipelineModule(context: ServiceContext, repository: ModelRepository, shared: SharedJobs): ServiceModule {
   return {
     name: "inferd.avro.Pipeline",
     definition: PipelineService,
     implementation: createAvroPipelineService({ context, repository, jobs: shared.jobs, jobsReady: () => shared.ready() }),
+    // Avro messages have no protobuf descriptors for grpc.reflection to serve.
+    reflection: false,
+    // Health turns SERVING when jobs can be submitted, not before.
+    start: () => shared.whenReady(),
   };
 }
