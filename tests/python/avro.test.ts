@@ -9,7 +9,8 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InitRequestCodec, JobStatusCodec } from "@inferd/grpc-types/avro";
+// Root tests reach workspace packages by path (the root does not depend on them).
+import { InitRequestCodec, JobStatusCodec } from "../../packages/grpc-types/src/avro";
 
 const repo = join(__dirname, "..", "..");
 const binary = join(repo, "packages", "server", "dist", "bin", "inferd.js");
