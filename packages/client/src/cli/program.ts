@@ -9,6 +9,7 @@ import { registerFileCommands } from "./commands/files";
 import { registerInferenceCommands } from "./commands/inference";
 import { registerJobCommands } from "./commands/jobs";
 import { registerListJobsCommand } from "./commands/list-jobs";
+import { registerPipelineCommands } from "./commands/pipeline";
 import { describeFailure } from "./hints";
 import { errorJson, toJson } from "./format";
 
@@ -45,6 +46,7 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
   registerInferenceCommands(program, contextFor);
   registerJobCommands(program, contextFor);
   registerListJobsCommand(program, contextFor);
+  registerPipelineCommands(program, contextFor);
   return program;
 }
 
