@@ -168,7 +168,7 @@ function generateFolder(avsc, repoRoot, folder) {
       if (m.streaming !== "unary" && m.streaming !== "server") throw new Error(`avro codegen: ${file}: ${m.name}: streaming "${m.streaming}" is not supported yet (unary, server)`);
     }
     out.push(`${doc(service.doc)}export type ${def} = typeof ${def};\n${doc(`grpc-js definition of ${service.service}: Avro single-object encoded messages.`)}export const ${def} = {\n`);
-    for (const m of methods) out.push(`${doc(m.doc, "  ")}  ${m.key}: avroMethod<${m.req}, ${m.res}>("/${service.service}/${m.name}", ${JSON.stringify(m.streaming)}, ${m.req}Codec, ${m.res}Codec),\n`);
+    for (const m of methods) out.push(`${doc(m.doc, "  ")}  ${m.key}: avroMethod<${m.req}, ${m.res}, ${JSON.stringify(m.streaming)}>("/${service.service}/${m.name}", ${JSON.stringify(m.streaming)}, ${m.req}Codec, ${m.res}Codec),\n`);
     out.push(`} as const;\n\n`);
     out.push(`/** The server implementation of ${service.service}. */\nexport interface ${id}Server extends UntypedServiceImplementation {\n`);
     for (const m of methods) {

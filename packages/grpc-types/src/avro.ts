@@ -16,5 +16,5 @@ export { AvroDecodeError, canonicalForm, createAvroCodec, schemaFingerprint, SIN
 export type { AvroCodec } from "./avro/codec";
 export { crc64Avro } from "./avro/fingerprint";
 export { avroMethod } from "./avro/method";
-export type { AvroStreaming } from "./avro/method";
+export type { AvroMethodDefinition, AvroStreaming } from "./avro/method";
 export * from "./gen/avro/index";

@@ -1,4 +1,5 @@
 import { credentials, makeGenericClientConstructor, Server, ServerCredentials, status, type Client, type ClientReadableStream, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
+import type { AvroCodec } from "./codec";
 import { avroMethod } from "./method";
 import {
   InitRequestCodec,
@@ -19,9 +20,9 @@ function echo(request: object): JobStatus {
   return { jobId: JSON.stringify(request), state: "PENDING", progress: 0, message: "", imagesTotal: 0, imagesDone: 0, imagesFailed: 0, createdAtMillis: 0, updatedAtMillis: 0, resultUris: [] };
 }
 
-async function serve<Req extends object>(codec: Parameters<typeof avroMethod<Req, JobStatus>>[2]): Promise<{ address: string; close(): Promise<void> }> {
+async function serve<Req extends object>(codec: AvroCodec<Req>): Promise<{ address: string; close(): Promise<void> }> {
   const server = new Server();
-  server.addService({ init: avroMethod<Req, JobStatus>(INIT, "server", codec, JobStatusCodec) }, {
+  server.addService({ init: avroMethod(INIT, "server", codec, JobStatusCodec) }, {
     init: (call: ServerWritableStream<Req, JobStatus>) => {
       call.write(echo(call.request));
       call.end();
