@@ -1,8 +1,9 @@
-// `pnpm compile-protos`: buf lint -> buf generate (local ts-proto) -> descriptor set ->
+// `pnpm compile-protos`: buf lint -> buf generate (local ts-proto) -> descriptor set -> Avro codegen ->
 // build @inferd/grpc-types -> freshness stamp. Runs on `pnpm install`, so a fresh clone works.
 import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { generateAvro } from "./avro-codegen.mjs";
 import { bin, repoRoot, run } from "./run.mjs";
 
 const pkg = join(repoRoot, "packages", "grpc-types");
@@ -15,6 +16,9 @@ run("buf generate", bin("buf"), ["generate"]); // clean: true empties src/gen fi
 // Raw FileDescriptorProtos (with imports) for server reflection: they keep the real file
 // names and dependencies, which strict reflection clients need.
 run("buf build", bin("buf"), ["build", "--as-file-descriptor-set", "-o", join(gen, "descriptors.binpb")]);
+// Avro services (avro/): types, codecs, definitions and clients in src/gen/avro (after buf,
+// whose clean step empties src/gen).
+generateAvro(repoRoot, gen);
 
 rmSync(dist, { recursive: true, force: true });
 rmSync(join(pkg, "tsconfig.tsbuildinfo"), { force: true });

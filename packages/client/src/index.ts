@@ -8,6 +8,9 @@
  */
 export { createInferdClient } from "./client";
 export { createOipClient } from "./oip/oip-client";
+export { createPipelineClient } from "./pipeline/pipeline-client";
+export type { AvroPipelineClient, PipelineJob } from "./pipeline/pipeline-client";
+export type { InferParameters as PipelineParameters, JobState as PipelineJobState, JobStatus as PipelineJobStatus } from "@inferd/grpc-types/avro";
 export type { OipClient, OipInferRequest, OipInferResult, OipInput } from "./oip/oip-client";
 export { datatypeOfData } from "./oip/tensors";
 export type { OipDatatype, OipTensor, TensorData } from "./oip/tensors";

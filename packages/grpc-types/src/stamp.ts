@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 
@@ -8,20 +8,27 @@ export const STAMP_FILE = "stamp.json";
 
 /** What the generated code was made from; two stamps with the same hash mean the same inputs. */
 export interface Stamp {
-  /** sha256 over the protos, buf.yaml, buf.gen.yaml and the ts-proto version. */
+  /** sha256 over the protos, buf.yaml, buf.gen.yaml, the Avro schemas and generator, and the ts-proto version. */
   readonly hash: string;
   /** ts-proto version that generated the code. */
   readonly tsProtoVersion: string;
 }
 
-function listProtos(dir: string): string[] {
+function listProtos(dir: string, suffixes: readonly string[] = [".proto"]): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...listProtos(full));
-    else if (entry.name.endsWith(".proto")) found.push(full);
+    if (entry.isDirectory()) found.push(...listProtos(full, suffixes));
+    else if (suffixes.some((suffix) => entry.name.endsWith(suffix))) found.push(full);
   }
   return found;
+}
+
+/** The Avro inputs: schemas, service descriptions and the generator (absent before avro/ existed). */
+function listAvroInputs(repoRoot: string): string[] {
+  const avroDir = join(repoRoot, "avro");
+  if (!existsSync(avroDir)) return [];
+  return [...listProtos(avroDir, [".avsc", ".service.json"]), join(repoRoot, "tools", "compile-protos", "avro-codegen.mjs")];
 }
 
 /**
@@ -36,6 +43,7 @@ export function computeStamp(repoRoot: string): Stamp {
     ...listProtos(join(repoRoot, "proto")),
     join(repoRoot, "buf.yaml"),
     join(repoRoot, "buf.gen.yaml"),
+    ...listAvroInputs(repoRoot),
   ]
     .map((file) => ({ file, name: relative(repoRoot, file).split(sep).join("/") }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

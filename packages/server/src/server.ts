@@ -249,7 +249,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   });
   const health = createServerHealth(modules.map((module) => module.name));
   health.addToServer(server);
-  const undescribed = addReflection(server, modules);
+  const undescribed = addReflection(server, modules.filter((module) => module.reflection !== false));
   if (undescribed.length > 0) {
     logger.warn({ services: undescribed }, "reflection cannot describe these services: give their modules fileDescriptorProtos");
   }

@@ -46,6 +46,8 @@ export interface ServiceModule {
    * nor for a definition loaded with @grpc/proto-loader (its descriptors come with it).
    */
   readonly fileDescriptorProtos?: readonly Uint8Array[];
+  /** False for services without protobuf descriptors (Avro-encoded ones): reflection skips them. */
+  readonly reflection?: false;
   /** Start-up work that must finish before the service reports SERVING (e.g. model loading). */
   start?(): Promise<void>;
   /**

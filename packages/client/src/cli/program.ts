@@ -9,6 +9,7 @@ import { registerFileCommands } from "./commands/files";
 import { registerInferenceCommands } from "./commands/inference";
 import { registerJobCommands } from "./commands/jobs";
 import { registerListJobsCommand } from "./commands/list-jobs";
+import { registerPipelineCommands } from "./commands/pipeline";
 import { describeFailure } from "./hints";
 import { errorJson, toJson } from "./format";
 import { registerModelControlCommands } from "./commands/model-control";
@@ -47,6 +48,7 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
   registerJobCommands(program, contextFor);
   registerListJobsCommand(program, contextFor);
   registerModelControlCommands(program, contextFor); // after the inference commands: it extends `models`
+  registerPipelineCommands(program, contextFor);
   return program;
 }
 

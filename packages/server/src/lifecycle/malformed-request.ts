@@ -32,7 +32,9 @@ export function withTolerantDecode(service: ServiceDefinition): ServiceDefinitio
       requestDeserialize: (bytes: Buffer) => {
         try {
           return decode(bytes);
-        } catch {
+        } catch (error) {
+          // Codecs that explain themselves (the Avro codec names the schema) keep their message.
+          if (error instanceof Error && (error as { clientFacing?: unknown }).clientFacing === true) return { [MALFORMED]: error.message };
           const what = method.path.split("/").pop() ?? method.path;
           return { [MALFORMED]: `the ${what} request is not valid protobuf for its message type; send the message the API defines` };
         }

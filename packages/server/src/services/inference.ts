@@ -162,7 +162,7 @@ export function createInferenceModule(
   options: InferenceOptions = context.inference ?? {},
   // Given when other protocol modules (OIP) serve the same models: see createServiceModules.
   repository: ModelRepository = createInferenceRepository(context, options),
-): ServiceModule {
+): ServiceModule & { readonly sharedJobs: { readonly jobs: JobManager; ready(): boolean; whenReady(): Promise<void> } } {
   const decodeBudget = createDecodeBudget(options.decodeBudgetBytes ?? DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
   const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels, decodeBudget });
   const admission = createAdmission(
@@ -173,6 +173,8 @@ export function createInferenceModule(
     },
   );
   let started = false;
+  let markStarted!: () => void;
+  const whenStarted = new Promise<void>((resolve) => (markStarted = resolve));
   const jobs = createJobManager({
     store: context.fileStore,
     repository,
@@ -188,6 +190,8 @@ export function createInferenceModule(
     name: "inferd.v1.Inference",
     definition: InferenceService,
     implementation: createInferenceService({ context, repository, pipeline, admission, jobs, jobsReady: () => started }) as never,
+    // Other protocols (inferd.avro.Pipeline) submit to and watch this job manager: one per server.
+    sharedJobs: { jobs, ready: () => started, whenReady: () => whenStarted },
     // Models first: jobs interrupted by a crash resume as soon as the journal is replayed.
     async start() {
       await repository.load();
@@ -195,6 +199,7 @@ export function createInferenceModule(
       lowerHelperThreads(options.helperThreadNice ?? DEFAULT_HELPER_THREAD_NICE);
       await jobs.start();
       started = true;
+      markStarted();
     },
     async stop() {
       await jobs.stop();

@@ -6,6 +6,7 @@ import { shareRepository } from "../models/shared-repository";
 import { createInferenceModule, createInferenceRepository } from "./inference";
 import { createOipModule } from "./oip/module";
 import { watchModelHealth } from "../models/model-health";
+import { createAvroPipelineModule } from "./avro-pipeline/module";
 
 /**
  * THE place where services are added to the server. Each module brings its definition,
@@ -19,6 +20,7 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
     ...(control.repositoryPollMs !== undefined ? { pollMs: control.repositoryPollMs } : {}),
     logger: context.logger,
   });
+  const inference = createInferenceModule(context, context.inference, repository);
   return [
     {
       name: "inferd.v1.Diagnostics",
@@ -27,7 +29,8 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
     },
     createFilesModule(context),
     // Health name model/<name> per model follows its state (SERVING while a version is ready).
-    { ...createInferenceModule(context, context.inference, repository), watchHealth: (set) => watchModelHealth(repository, set) },
+    { ...inference, watchHealth: (set) => watchModelHealth(repository, set) },
     createOipModule(context, repository),
+    createAvroPipelineModule(context, repository, inference.sharedJobs),
   ];
 }
