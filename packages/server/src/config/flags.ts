@@ -69,6 +69,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "http-port": { env: "INFERD_HTTP_PORT", type: "string", help: "serve the Open Inference Protocol's REST API (/v2) on this port; 0 picks one (default off)" },
   "http-host": { env: "INFERD_HTTP_HOST", type: "string", help: "interface of the REST API (default --host)" },
+  "cors-origin": {
+    env: "INFERD_CORS_ORIGINS",
+    type: "string",
+    help: "comma-separated origins whose web pages may call the HTTP port's gRPC-Web API, e.g. http://localhost:5173 (default none)",
+  },
   "quota-mb": { env: "INFERD_QUOTA_MB", type: "string", help: "most MiB one project may store, partial uploads included (default unlimited)" },
   "shutdown-grace-ms": {
     env: "INFERD_SHUTDOWN_GRACE_MS",
@@ -204,6 +209,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const metricsHost = text("metrics-host");
   const httpPort = optionalInt("http-port", 0, 65535);
   const httpHost = text("http-host");
+  const corsOrigins = text("cors-origin")?.split(",").map((origin) => origin.trim()).filter((origin) => origin.length > 0);
   const modelThreads = optionalInt("model-threads", 0, 1024);
   const jobWorkers = optionalInt("job-workers", 1, 64);
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
@@ -232,6 +238,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       ...(metricsHost !== undefined ? { metricsHost } : {}),
       ...(httpPort !== undefined ? { httpPort } : {}),
       ...(httpHost !== undefined ? { httpHost } : {}),
+      ...(corsOrigins !== undefined ? { corsOrigins } : {}),
       inference: {
         ...(modelThreads !== undefined ? { modelThreads } : {}),
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),
