@@ -1,0 +1,156 @@
+/**
+ * The studio in a real browser: Debian's chromium driven by playwright-core, against an
+ * embedded inferd on the bundled text detector. Writes screenshots to docs/studio/.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { InferResponse, type InferResult } from "@inferd/grpc-types/v1";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { startStudio, type Studio } from "./start-studio";
+
+const CHROMIUM = "/usr/bin/chromium";
+const REPO = join(__dirname, "../../..");
+const SAMPLE = join(REPO, "examples/sample-text.png");
+const SHOTS = join(REPO, "docs/studio");
+
+let studio: Studio;
+let browser: Browser;
+let page: Page;
+/** Infer calls the page made, with their decoded answers. */
+const inferAnswers: InferResponse[] = [];
+let inferRequests = 0;
+
+function decodeGrpcWeb(bytes: Buffer): InferResponse {
+  const length = bytes.readUInt32BE(1);
+  return InferResponse.decode(bytes.subarray(5, 5 + length));
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  await mkdir(SHOTS, { recursive: true });
+  studio = await startStudio();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on("request", (request) => {
+    if (request.url().endsWith("/inferd.v1.Inference/Infer")) inferRequests += 1;
+  });
+  await page.goto(studio.url);
+  await page.waitForSelector("body[data-state=idle]");
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await studio?.close();
+});
+
+/** Drops `bytes` as a file on the drop zone, as a drag from the desktop does. */
+async function dropFile(name: string, type: string, bytes: Buffer): Promise<void> {
+  await page.evaluate(
+    ({ name, type, data }) => {
+      const file = new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name, { type });
+      const transfer = new DataTransfer();
+      transfer.items.add(file);
+      document.getElementById("drop")?.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    },
+    { name, type, data: bytes.toString("base64") },
+  );
+}
+
+/** RGBA of the canvas at image pixel (x, y). */
+function pixel(x: number, y: number): Promise<number[]> {
+  return page.evaluate(
+    ({ x, y }) => {
+      const canvas = document.getElementById("canvas") as HTMLCanvasElement;
+      return Array.from(canvas.getContext("2d")?.getImageData(x, y, 1, 1).data ?? []);
+    },
+    { x, y },
+  );
+}
+
+const hex = (rgba: number[]): string => `#${rgba.slice(0, 3).map((v) => v.toString(16).padStart(2, "0")).join("")}`;
+
+/** The results the page should show for confidence threshold `min`. */
+const above = (results: readonly InferResult[], min: number): InferResult[] => results.filter((r) => r.confidence >= min);
+
+test("drop the sample image: the boxes are drawn where the model put them", async () => {
+  const answered = page.waitForResponse((response) => response.url().endsWith("/inferd.v1.Inference/Infer"));
+  await dropFile("sample-text.png", "image/png", await readFile(SAMPLE));
+  const answer = decodeGrpcWeb(await (await answered).body());
+  inferAnswers.push(answer);
+  await page.waitForSelector("#results tr");
+  await page.waitForSelector("body[data-state=idle]");
+  expect(inferRequests).toBe(1);
+  const threshold = Number(await page.inputValue("#confidence"));
+  const expected = above(answer.results, threshold);
+  expect(expected.length).toBeGreaterThan(0);
+  expect(await page.locator("#results tr").count()).toBe(expected.length);
+  expect(await page.evaluate(() => [(document.getElementById("canvas") as HTMLCanvasElement).width, (document.getElementById("canvas") as HTMLCanvasElement).height])).toEqual([
+    answer.imageWidth,
+    answer.imageHeight,
+  ]);
+  // The left and right edges of every box, half-way down, are in the result's colour.
+  let onEdge = 0;
+  for (const result of expected) {
+    const box = result.box;
+    if (!box) continue;
+    const midY = Math.round(box.y + box.height / 2);
+    const left = hex(await pixel(Math.floor(box.x + 1), midY));
+    const right = hex(await pixel(Math.ceil(box.x + box.width - 2), midY));
+    if (left === result.color && right === result.color) onEdge += 1;
+  }
+  // Tags of neighbouring boxes may cover an edge here and there; nearly all must match.
+  expect(onEdge).toBeGreaterThanOrEqual(Math.ceil(expected.length * 0.9));
+  // Hovering a row highlights it (and its box).
+  await page.hover("#results tr:first-child");
+  expect(await page.getAttribute("#results tr:first-child", "class")).toBe("highlight");
+  await page.screenshot({ path: join(SHOTS, "image-view.png"), fullPage: true });
+}, 60_000);
+
+test("a threshold change re-renders from the same answer, without a new request", async () => {
+  const answer = inferAnswers[0] as InferResponse;
+  const confidences = answer.results.map((r) => r.confidence).sort((a, b) => a - b);
+  const middle = Number((confidences[Math.floor(confidences.length / 2)] ?? 0.5).toFixed(2));
+  await page.evaluate((value) => {
+    const input = document.getElementById("confidence") as HTMLInputElement;
+    input.value = String(value);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }, middle);
+  const applied = Number(await page.inputValue("#confidence"));
+  const expected = above(answer.results, applied);
+  expect(expected.length).toBeLessThan(answer.results.length);
+  expect(await page.locator("#results tr").count()).toBe(expected.length);
+  // A box now filtered out is no longer drawn: its left edge shows the image again.
+  const dropped = answer.results.find((r) => r.confidence < applied && r.box && !expected.some((e) => e.box && r.box && Math.abs(e.box.x - r.box.x) < 8 && Math.abs(e.box.y - r.box.y) < 40));
+  if (dropped?.box) {
+    const { box } = dropped;
+    expect(hex(await pixel(Math.floor(box.x + 1), Math.round(box.y + box.height / 2)))).not.toBe(dropped.color);
+  }
+  expect(inferRequests).toBe(1);
+});
+
+test("the mask overlay toggles on the canvas", async () => {
+  const answer = inferAnswers[0] as InferResponse;
+  const box = answer.results[0]?.box;
+  expect(box).toBeDefined();
+  const at = { x: Math.round((box?.x ?? 0) + (box?.width ?? 0) / 2), y: Math.round((box?.y ?? 0) + (box?.height ?? 0) / 2) };
+  const before = await pixel(at.x, at.y);
+  await page.check("#show-mask");
+  const after = await pixel(at.x, at.y);
+  expect(after).not.toEqual(before);
+  await page.uncheck("#show-mask");
+  expect(await pixel(at.x, at.y)).toEqual(before);
+  expect(inferRequests).toBe(1);
+});
+
+test("a wrong file type shows the error and the page keeps its last result", async () => {
+  const rows = await page.locator("#results tr").count();
+  await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not an image") });
+  await page.waitForSelector("#error:not([hidden])");
+  expect(await page.textContent("#error")).toContain("notes.txt");
+  expect(inferRequests).toBe(1);
+  expect(await page.locator("#results tr").count()).toBe(rows);
+  await page.screenshot({ path: join(SHOTS, "wrong-file-type.png") });
+});
