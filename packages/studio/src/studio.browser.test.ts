@@ -140,9 +140,39 @@ test("the mask overlay toggles on the canvas", async () => {
   await page.check("#show-mask");
   const after = await pixel(at.x, at.y);
   expect(after).not.toEqual(before);
+  await page.locator("main").screenshot({ path: join(SHOTS, "mask-overlay.png") });
   await page.uncheck("#show-mask");
   expect(await pixel(at.x, at.y)).toEqual(before);
   expect(inferRequests).toBe(1);
+});
+
+test("downloads: the result JSON as shown and the annotated PNG", async () => {
+  const rows = await page.locator("#results tr").count();
+  const [json] = await Promise.all([page.waitForEvent("download"), page.click("#download-json")]);
+  const saved = JSON.parse(await readFile((await json.path()) ?? "", "utf8")) as { results: unknown[]; imageWidth: number; filter: { confidence: number } };
+  expect(saved.results).toHaveLength(rows);
+  expect(saved.imageWidth).toBe(inferAnswers[0]?.imageWidth);
+  expect(saved.filter.confidence).toBe(Number(await page.inputValue("#confidence")));
+  const [png] = await Promise.all([page.waitForEvent("download"), page.click("#download-png")]);
+  const bytes = await readFile((await png.path()) ?? "");
+  expect(bytes.subarray(1, 4).toString()).toBe("PNG");
+  expect(bytes.readUInt32BE(16)).toBe(inferAnswers[0]?.imageWidth);
+  expect(inferRequests).toBe(1);
+});
+
+test("pasting an image runs it", async () => {
+  const answered = page.waitForResponse((response) => response.url().endsWith("/inferd.v1.Inference/Infer"));
+  const data = (await readFile(SAMPLE)).toString("base64");
+  await page.evaluate((data) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], "pasted.png", { type: "image/png" }));
+    document.dispatchEvent(new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true }));
+  }, data);
+  const answer = decodeGrpcWeb(await (await answered).body());
+  inferAnswers.push(answer);
+  expect(inferRequests).toBe(2);
+  await page.waitForSelector("body[data-state=idle]");
+  expect(await page.textContent("#summary")).toContain("pasted.png");
 });
 
 test("a wrong file type shows the error and the page keeps its last result", async () => {
@@ -150,7 +180,7 @@ test("a wrong file type shows the error and the page keeps its last result", asy
   await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not an image") });
   await page.waitForSelector("#error:not([hidden])");
   expect(await page.textContent("#error")).toContain("notes.txt");
-  expect(inferRequests).toBe(1);
+  expect(inferRequests).toBe(2);
   expect(await page.locator("#results tr").count()).toBe(rows);
   await page.screenshot({ path: join(SHOTS, "wrong-file-type.png") });
 });
