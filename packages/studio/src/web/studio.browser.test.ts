@@ -7,10 +7,10 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InferResponse, type InferResult } from "@inferd/grpc-types/v1";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { startStudio, type Studio } from "./start-studio";
+import { startStudio, type Studio } from "../start-studio";
 
 const CHROMIUM = "/usr/bin/chromium";
-const REPO = join(__dirname, "../../..");
+const REPO = join(__dirname, "../../../..");
 const SAMPLE = join(REPO, "examples/sample-text.png");
 const SHOTS = join(REPO, "docs/studio");
 
