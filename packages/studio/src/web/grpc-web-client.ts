@@ -51,12 +51,22 @@ export interface GrpcWebClientOptions {
 export interface GrpcWebClient {
   unary<Req, Res>(method: string, request: Req, requestCodec: Codec<Req>, responseCodec: Codec<Res>, signal?: AbortSignal): Promise<Res>;
   serverStream<Req, Res>(method: string, request: Req, requestCodec: Codec<Req>, responseCodec: Codec<Res>, signal?: AbortSignal): AsyncGenerator<Res>;
+  /**
+   * A client-streaming call whose messages are all known up front, sent in one request body
+   * (a browser cannot stream a request); e.g. Files.Upload with its header and chunks.
+   */
+  clientStream<Req, Res>(method: string, requests: readonly Req[], requestCodec: Codec<Req>, responseCodec: Codec<Res>, signal?: AbortSignal): Promise<Res>;
 }
 
-function frame(payload: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(5 + payload.length);
-  new DataView(out.buffer).setUint32(1, payload.length);
-  out.set(payload, 5);
+function frame(payloads: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(payloads.reduce((sum, p) => sum + 5 + p.length, 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const payload of payloads) {
+    view.setUint32(at + 1, payload.length);
+    out.set(payload, at + 5);
+    at += 5 + payload.length;
+  }
   return out;
 }
 
@@ -82,13 +92,13 @@ function statusError(code: string | null | undefined, message: string | null | u
 
 /** Creates the client (see the file comment). */
 export function createGrpcWebClient(options: GrpcWebClientOptions): GrpcWebClient {
-  async function* frames(method: string, body: Uint8Array, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  async function* frames(method: string, bodies: readonly Uint8Array[], signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     const headers: Record<string, string> = { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" };
     const token = options.token?.();
     if (token) headers["authorization"] = `Bearer ${token}`;
     let response: Response;
     try {
-      response = await fetch(`${options.baseUrl}/${method}`, { method: "POST", headers, body: frame(body), ...(signal ? { signal } : {}) });
+      response = await fetch(`${options.baseUrl}/${method}`, { method: "POST", headers, body: frame(bodies), ...(signal ? { signal } : {}) });
     } catch (error) {
       if (signal?.aborted) throw new RpcError(Code.CANCELLED, "cancelled");
       throw new RpcError(Code.UNAVAILABLE, `cannot reach inferd at ${options.baseUrl} (${error instanceof Error ? error.message : String(error)}); is the server running with --http-port, and does --cors-origin allow this page?`);
@@ -124,15 +134,19 @@ export function createGrpcWebClient(options: GrpcWebClientOptions): GrpcWebClien
     if (trailerError) throw trailerError;
   }
 
+  async function single<Res>(method: string, bodies: readonly Uint8Array[], responseCodec: Codec<Res>, signal?: AbortSignal): Promise<Res> {
+    let answer: Res | undefined;
+    for await (const payload of frames(method, bodies, signal)) answer = responseCodec.decode(payload);
+    if (answer === undefined) throw new RpcError(Code.INTERNAL, "the answer carried no message");
+    return answer;
+  }
+
   return {
-    async unary(method, request, requestCodec, responseCodec, signal) {
-      let answer: ReturnType<typeof responseCodec.decode> | undefined;
-      for await (const payload of frames(method, requestCodec.encode(request).finish(), signal)) answer = responseCodec.decode(payload);
-      if (answer === undefined) throw new RpcError(Code.INTERNAL, "the answer carried no message");
-      return answer;
-    },
+    unary: (method, request, requestCodec, responseCodec, signal) => single(method, [requestCodec.encode(request).finish()], responseCodec, signal),
+    clientStream: (method, requests, requestCodec, responseCodec, signal) =>
+      single(method, requests.map((r) => requestCodec.encode(r).finish()), responseCodec, signal),
     async *serverStream(method, request, requestCodec, responseCodec, signal) {
-      for await (const payload of frames(method, requestCodec.encode(request).finish(), signal)) yield responseCodec.decode(payload);
+      for await (const payload of frames(method, [requestCodec.encode(request).finish()], signal)) yield responseCodec.decode(payload);
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   type InferResult,
   type ModelInfo,
 } from "@inferd/grpc-types/v1";
+import { createBatchView } from "./batch-view";
 import { drawScene, hitTest, tintMask } from "./draw-results";
 import { explainError } from "./explain-error";
 import { filterResults, type ResultFilter } from "./filter-results";
@@ -272,9 +273,15 @@ async function main(): Promise<void> {
     if (file) void run(file);
   });
 
+  // This tab's project for the batch view (kept across reloads, so a job can be re-attached).
+  const project = sessionStorage.getItem("inferd-studio-project") ?? `studio-${crypto.randomUUID().slice(0, 8)}`;
+  sessionStorage.setItem("inferd-studio-project", project);
+  const batch = createBatchView({ client, project, model: () => picker.value, filter: currentFilter, showError, element: $ });
+
   updateLabels();
   await loadModels();
   setBusy(false);
+  await batch.reattach();
 }
 
 main().catch((error: unknown) => {

@@ -184,3 +184,23 @@ test("a wrong file type shows the error and the page keeps its last result", asy
   expect(await page.locator("#results tr").count()).toBe(rows);
   await page.screenshot({ path: join(SHOTS, "wrong-file-type.png") });
 });
+
+test("batch: images stored through Files, a Run job fills the gallery, a reload re-attaches", async () => {
+  const sample = await readFile(SAMPLE);
+  await page.setInputFiles("#batch-files", [
+    { name: "first.png", mimeType: "image/png", buffer: sample },
+    { name: "second.png", mimeType: "image/png", buffer: sample },
+  ]);
+  const before = inferRequests;
+  await page.click("#batch-run");
+  await page.waitForSelector("body[data-batch=finished]");
+  await page.waitForFunction(() => document.querySelectorAll("#gallery figure canvas").length === 2);
+  expect(await page.evaluate(() => (document.getElementById("batch-progress") as HTMLProgressElement).value)).toBe(1);
+  const counts = await page.$$eval("#gallery figure", (figures) => figures.map((f) => (f as HTMLElement).dataset["results"]));
+  expect(counts).toEqual(["3", "3"]);
+  expect(inferRequests).toBe(before); // the job ran server-side, not through Infer
+  await page.locator("main").screenshot({ path: join(SHOTS, "batch.png") });
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll("#gallery figure canvas").length === 2);
+  await page.waitForSelector("body[data-batch=finished]");
+}, 60_000);
