@@ -32,7 +32,16 @@ beforeAll(async () => {
   studio = await startStudio();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      // Chromium's built-in fake camera, allowed without a prompt, for the webcam view.
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on("request", (request) => {
@@ -184,6 +193,23 @@ test("a wrong file type shows the error and the page keeps its last result", asy
   expect(await page.locator("#results tr").count()).toBe(rows);
   await page.screenshot({ path: join(SHOTS, "wrong-file-type.png") });
 });
+
+test("webcam: the fake camera's frames get live results, one request at a time", async () => {
+  const before = inferRequests;
+  await page.click("#webcam-toggle");
+  await page.waitForFunction(() => Number(document.getElementById("webcam-stats")?.dataset["frames"] ?? 0) >= 3, undefined, { timeout: 30_000 });
+  const stats = await page.evaluate(() => ({ ...(document.getElementById("webcam-stats") as HTMLElement).dataset }));
+  expect(Number(stats["latencyMs"])).toBeGreaterThan(0);
+  const canvasSize = await page.evaluate(() => [(document.getElementById("webcam-canvas") as HTMLCanvasElement).width, (document.getElementById("webcam-canvas") as HTMLCanvasElement).height]);
+  expect(canvasSize).toEqual([640, 480]);
+  await page.locator("#webcam-canvas").screenshot({ path: join(SHOTS, "webcam.png") });
+  await page.click("#webcam-toggle");
+  const sent = inferRequests - before;
+  const processed = Number(await page.evaluate(() => document.getElementById("webcam-stats")?.dataset["frames"]));
+  expect(sent).toBeGreaterThanOrEqual(3);
+  // Never more requests than answers plus the one in flight at stop: frames are dropped, not queued.
+  expect(sent).toBeLessThanOrEqual(processed + 1);
+}, 60_000);
 
 test("batch: images stored through Files, a Run job fills the gallery, a reload re-attaches", async () => {
   const sample = await readFile(SAMPLE);
