@@ -20,6 +20,7 @@ import { filterResults, type ResultFilter } from "./filter-results";
 import { createGrpcWebClient } from "./grpc-web-client";
 import { createWebcamView } from "./webcam-view";
 import { rejectFile } from "./image-file";
+import { inferctlSnippet } from "./request-snippet";
 
 /** What /config.json tells the page. */
 interface StudioConfig {
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
       ? `decode ${t.decodeMs.toFixed(1)} ms · preprocess ${t.preprocessMs.toFixed(1)} ms · inference ${t.inferenceMs.toFixed(1)} ms · postprocess ${t.postprocessMs.toFixed(1)} ms · server total ${t.totalMs.toFixed(1)} ms · round trip ${shown.roundTripMs.toFixed(0)} ms`
       : "";
     $("downloads").hidden = false;
+    $("snippet").textContent = inferctlSnippet({ model: shown.response.model, fileName: shown.fileName, filter: currentFilter(), tokenSet: tokenInput.value.trim() !== "" });
   }
 
   async function run(file: File): Promise<void> {
@@ -233,6 +235,7 @@ async function main(): Promise<void> {
     const json = InferResponse.toJSON({ ...shown.response, results: visible, maskPng: Buffer.alloc(0) });
     download(`${shown.fileName}.inferd.json`, new Blob([JSON.stringify({ ...(json as object), filter: currentFilter() }, null, 2)], { type: "application/json" }));
   });
+  $("copy-snippet").addEventListener("click", () => void navigator.clipboard?.writeText($("snippet").textContent ?? ""));
   $("download-png").addEventListener("click", () => {
     if (!shown) return;
     const name = `${shown.fileName}.annotated.png`;

@@ -138,6 +138,8 @@ test("a threshold change re-renders from the same answer, without a new request"
     expect(hex(await pixel(Math.floor(box.x + 1), Math.round(box.y + box.height / 2)))).not.toBe(dropped.color);
   }
   expect(inferRequests).toBe(1);
+  // The copyable command follows the controls.
+  expect(await page.textContent("#snippet")).toContain(`--threshold ${applied}`);
 });
 
 test("the mask overlay toggles on the canvas", async () => {
