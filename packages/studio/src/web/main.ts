@@ -18,6 +18,7 @@ import { drawScene, hitTest, tintMask } from "./draw-results";
 import { explainError } from "./explain-error";
 import { filterResults, type ResultFilter } from "./filter-results";
 import { createGrpcWebClient } from "./grpc-web-client";
+import { createVideoView } from "./video-view";
 import { createWebcamView } from "./webcam-view";
 import { rejectFile } from "./image-file";
 import { inferctlSnippet } from "./request-snippet";
@@ -281,6 +282,7 @@ async function main(): Promise<void> {
   const project = sessionStorage.getItem("inferd-studio-project") ?? `studio-${crypto.randomUUID().slice(0, 8)}`;
   sessionStorage.setItem("inferd-studio-project", project);
   createWebcamView({ client, model: () => picker.value, filter: currentFilter, confidenceFloor: CONFIDENCE_FLOOR, showError, element: $ });
+  createVideoView({ client, model: () => picker.value, filter: currentFilter, confidenceFloor: CONFIDENCE_FLOOR, showError, element: $ });
   const batch = createBatchView({ client, project, model: () => picker.value, filter: currentFilter, showError, element: $ });
 
   updateLabels();

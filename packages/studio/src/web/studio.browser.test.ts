@@ -213,6 +213,59 @@ test("webcam: the fake camera's frames get live results, one request at a time",
   expect(sent).toBeLessThanOrEqual(processed + 1);
 }, 60_000);
 
+test("video: a short recording made in the page gives one result set per sampled frame", async () => {
+  // Record ~1.6 s of a canvas showing large text with MediaRecorder: a real WebM file.
+  const webm = await page.evaluate(async () => {
+    const source = document.createElement("canvas");
+    source.width = 640;
+    source.height = 360;
+    const g = source.getContext("2d") as CanvasRenderingContext2D;
+    const recorder = new MediaRecorder(source.captureStream(25), { mimeType: "video/webm" });
+    const chunks: Blob[] = [];
+    recorder.ondataavailable = (event) => chunks.push(event.data);
+    const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+    let frame = 0;
+    const paint = (): void => {
+      g.fillStyle = "#f4f1ea";
+      g.fillRect(0, 0, 640, 360);
+      g.fillStyle = "#222";
+      g.font = "56px sans-serif";
+      g.fillText(`video frame ${frame++}`, 40 + frame, 120);
+    };
+    paint();
+    recorder.start(100);
+    const timer = setInterval(paint, 40);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    clearInterval(timer);
+    recorder.stop();
+    await stopped;
+    const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+    let text = "";
+    for (const b of bytes) text += String.fromCharCode(b);
+    return btoa(text);
+  });
+  const before = inferRequests;
+  await page.setInputFiles("#video-file", { name: "clip.webm", mimeType: "video/webm", buffer: Buffer.from(webm, "base64") });
+  await page.waitForSelector("body[data-video=done]", { timeout: 60_000 });
+  const { frames, expected } = await page.evaluate(() => ({ ...(document.getElementById("video-status") as HTMLElement).dataset }));
+  expect(Number(expected)).toBeGreaterThanOrEqual(3);
+  expect(frames).toBe(expected);
+  expect(inferRequests - before).toBe(Number(expected));
+  // Scrubbing shows a stored frame: no new request.
+  await page.evaluate(() => {
+    const scrub = document.getElementById("video-scrub") as HTMLInputElement;
+    scrub.value = "0";
+    scrub.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  expect(await page.textContent("#video-status")).toMatch(/^frame 1 of /);
+  expect(inferRequests - before).toBe(Number(expected));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#video-download")]);
+  const saved = JSON.parse(await readFile((await download.path()) ?? "", "utf8")) as { frames: Array<{ results?: unknown[] }> };
+  expect(saved.frames).toHaveLength(Number(expected));
+  expect(saved.frames.filter((f) => (f.results?.length ?? 0) > 0).length).toBeGreaterThanOrEqual(Number(expected) - 1);
+  await page.locator("#video-canvas").screenshot({ path: join(SHOTS, "video.png") });
+}, 90_000);
+
 test("batch: images stored through Files, a Run job fills the gallery, a reload re-attaches", async () => {
   const sample = await readFile(SAMPLE);
   await page.setInputFiles("#batch-files", [
