@@ -48,3 +48,9 @@ test("the OIP REST API is off by default; --http-port / INFERD_HTTP_PORT turn it
   expect(parseBinaryConfig(["--http-port", "0"], { INFERD_HTTP_PORT: "8000" }).server.httpPort).toBe(0);
   expect(() => parseBinaryConfig(["--http-port", "70000"], {})).toThrow(ConfigError);
 });
+test("gRPC-Web CORS origins: none by default; --cors-origin / INFERD_CORS_ORIGINS take a comma list", () => {
+  expect(parseBinaryConfig([], {}).server.corsOrigins).toBeUndefined();
+  expect(parseBinaryConfig(["--cors-origin", "http://a.test, http://b.test:8080"], {}).server.corsOrigins).toEqual(["http://a.test", "http://b.test:8080"]);
+  expect(parseBinaryConfig([], { INFERD_CORS_ORIGINS: "*" }).server.corsOrigins).toEqual(["*"]);
+});
+
