@@ -36,6 +36,7 @@ import { createServerMetrics, noMetrics } from "./metrics/metrics";
 import type { ServiceContext, ServiceModule } from "./service-module";
 import { applyConnectionLimits, type ConnectionLimits } from "./transport/connection-limits";
 import { raiseReceiveWindows } from "./transport/flow-control";
+import { createGrpcWebBridge } from "./transport/grpc-web/bridge";
 import { createServiceModules } from "./services/modules";
 
 /** TLS material (PEM). With `ca`, clients must present a certificate it signed (mTLS). */
@@ -96,6 +97,8 @@ export interface InferdServerOptions {
   httpPort?: number;
   /** Interface of the REST API; default the gRPC host. */
   httpHost?: string;
+  /** Origins whose web pages may call the HTTP port's gRPC-Web API (CORS); default none (same origin only). */
+  corsOrigins?: readonly string[];
   /** A file store to use instead of the local-disk one under `dataDir`. */
   fileStore?: FileStore;
   /** Modules added after the built-in ones (tests, embedders). */
@@ -214,10 +217,21 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
       }),
     ));
   let httpAddress: string | undefined;
+  let grpcAddress: string | undefined = undefined; // set once the gRPC port is bound
+  // gRPC-Web on the HTTP port replays browser calls on the gRPC port (see transport/grpc-web).
+  const browser =
+    options.httpPort === undefined
+      ? undefined
+      : createGrpcWebBridge({
+          target: () => (grpcAddress === undefined ? undefined : { address: grpcAddress, tls: options.tls }),
+          corsOrigins: options.corsOrigins ?? [],
+          maxBodyBytes: maxMessageBytes,
+          logger,
+        });
   const http =
     options.httpPort === undefined
       ? undefined
-      : { host: options.httpHost ?? host, port: options.httpPort, onListening: (address: string) => (httpAddress = address) };
+      : { host: options.httpHost ?? host, port: options.httpPort, onListening: (address: string) => (httpAddress = address), ...(browser ? { browser } : {}) };
   const context: ServiceContext = {
     logger,
     dataDir,
@@ -280,6 +294,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     throw error;
   }
   const address = formatAddress(host, port);
+  grpcAddress = address;
   logger.info({ address, tls: Boolean(options.tls), mtls: Boolean(options.tls?.ca), auth: auth.enabled, dataDir, modelsDir }, "inferd listening");
 
   let stopping = false;

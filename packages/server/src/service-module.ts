@@ -1,5 +1,6 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Authorizer } from "./auth/authorizer";
+import type { GrpcWebBridge } from "./transport/grpc-web/bridge";
 import type { FileStore } from "./files/file-store";
 import type { FilesOptions } from "./files/options";
 import type { InferenceOptions } from "./inference/options";
@@ -26,7 +27,13 @@ export interface ServiceContext {
   /** Upload idle timeout and open-upload cap of the Files service. */
   readonly files?: FilesOptions;
   /** Where the OIP REST API listens (off when undefined); it reports its bound address back. */
-  readonly http?: { readonly host: string; readonly port: number; onListening(address: string): void };
+  readonly http?: {
+    readonly host: string;
+    readonly port: number;
+    onListening(address: string): void;
+    /** The browser protocol (gRPC-Web) served on the same port, when on. */
+    readonly browser?: GrpcWebBridge;
+  };
 }
 
 /**

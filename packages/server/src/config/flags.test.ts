@@ -76,3 +76,10 @@ test("Infer admission limits and the decode budget come from flags and environme
   expect(() => parseBinaryConfig(["--infer-concurrency", "0"], {})).toThrow(ConfigError);
   expect(() => parseBinaryConfig(["--helper-nice", "20"], {})).toThrow(ConfigError);
 });
+
+test("gRPC-Web CORS origins: none by default; --cors-origin / INFERD_CORS_ORIGINS take a comma list", () => {
+  expect(parseBinaryConfig([], {}).server.corsOrigins).toBeUndefined();
+  expect(parseBinaryConfig(["--cors-origin", "http://a.test, http://b.test:8080"], {}).server.corsOrigins).toEqual(["http://a.test", "http://b.test:8080"]);
+  expect(parseBinaryConfig([], { INFERD_CORS_ORIGINS: "*" }).server.corsOrigins).toEqual(["*"]);
+});
+

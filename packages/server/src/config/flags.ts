@@ -111,6 +111,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: `largest request metadata (headers) in KiB, advertised to clients (default ${DEFAULT_MAX_METADATA_KB})`,
   },
+  "cors-origin": {
+    env: "INFERD_CORS_ORIGINS",
+    type: "string",
+    help: "comma-separated origins whose web pages may call the HTTP port's gRPC-Web API, e.g. http://localhost:5173 (default none)",
+  },
   "quota-mb": { env: "INFERD_QUOTA_MB", type: "string", help: "most MiB one project may store, partial uploads included (default unlimited)" },
   "shutdown-grace-ms": {
     env: "INFERD_SHUTDOWN_GRACE_MS",
@@ -279,6 +284,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const metricsHost = text("metrics-host");
   const httpPort = optionalInt("http-port", 0, 65535);
   const httpHost = text("http-host");
+  const corsOrigins = text("cors-origin")?.split(",").map((origin) => origin.trim()).filter((origin) => origin.length > 0);
   const modelThreads = optionalInt("model-threads", 0, 1024);
   const jobWorkers = optionalInt("job-workers", 1, 64);
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
@@ -322,6 +328,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       ...(metricsHost !== undefined ? { metricsHost } : {}),
       ...(httpPort !== undefined ? { httpPort } : {}),
       ...(httpHost !== undefined ? { httpHost } : {}),
+      ...(corsOrigins !== undefined ? { corsOrigins } : {}),
       inference: {
         ...(modelThreads !== undefined ? { modelThreads } : {}),
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),

@@ -38,6 +38,7 @@ export function createOipModule(context: ServiceContext, repository: SharedModel
           maxBodyBytes: context.maxMessageBytes,
           accepting: () => accepting,
           maxImagePixels: context.inference?.maxImagePixels,
+          browser: context.http.browser,
         });
         context.http.onListening(endpoint.address);
         context.logger.info({ address: `http://${endpoint.address}/v2` }, "OIP REST API listening");
@@ -46,6 +47,7 @@ export function createOipModule(context: ServiceContext, repository: SharedModel
     },
     async stop() {
       accepting = false;
+      context.http?.browser?.close();
       await endpoint?.close();
     },
   };

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { Metadata, status } from "@grpc/grpc-js";
 import type { Authorizer } from "../../../auth/authorizer";
+import type { GrpcWebBridge } from "../../../transport/grpc-web/bridge";
 import { InferdError, toServiceError } from "../../../errors";
 import type { Logger } from "../../../logger";
 import type { SharedModelRepository } from "../../../models/shared-repository";
@@ -51,6 +52,8 @@ export interface OipHttpOptions {
   readonly accepting: () => boolean;
   /** Pixel limit of encoded images sent to image-task models. */
   readonly maxImagePixels?: number | undefined;
+  /** gRPC-Web calls (`POST /<service>/<method>`) go to this bridge, everything else is REST. */
+  readonly browser?: GrpcWebBridge | undefined;
 }
 
 /** A listening REST endpoint. */
@@ -159,6 +162,7 @@ export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndp
   }
 
   const server = createServer((request, response) => {
+    if (options.browser?.handle(request, response)) return;
     route(request).then(
       (r) => reply(response, r),
       (error: unknown) => {
