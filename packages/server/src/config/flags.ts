@@ -262,7 +262,6 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
   const jobRetentionText = text("job-retention");
   const jobRetentionMs = jobRetentionText === undefined ? undefined : duration("job-retention", jobRetentionText);
-  },
   const modelControlMode = (text("model-control-mode") ?? "none") as ModelControlMode;
   if (!MODEL_CONTROL_MODES.includes(modelControlMode)) {
     throw new ConfigError(`--model-control-mode must be one of ${MODEL_CONTROL_MODES.join(", ")}; got "${modelControlMode}"`);
@@ -302,12 +301,12 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),
         ...(jobQueueSize !== undefined ? { jobQueueSize } : {}),
         ...(jobRetentionMs !== undefined ? { jobRetentionMs } : {}),
+        modelControlMode,
+        ...(pollSecs !== undefined ? { repositoryPollMs: pollSecs * 1000 } : {}),
       },
       files: {
         ...(uploadIdleTimeoutMs !== undefined ? { uploadIdleTimeoutMs } : {}),
         ...(maxOpenUploads !== undefined ? { maxOpenUploadsPerProject: maxOpenUploads } : {}),
-        modelControlMode,
-        ...(pollSecs !== undefined ? { repositoryPollMs: pollSecs * 1000 } : {}),
       },
     },
   };
