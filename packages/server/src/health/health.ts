@@ -1,5 +1,6 @@
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
-import type { Server } from "@grpc/grpc-js";
+import type { Server, ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { quote } from "../quote";
 
 /** The overall health name: "" in grpc.health.v1. */
 export const OVERALL = "";
@@ -29,6 +30,24 @@ export function createServerHealth(services: readonly string[]): ServerHealth {
     setAllNotServing() {
       for (const name of names) health.setStatus(name, "NOT_SERVING");
     },
-    addToServer: (server) => health.addToServer(server),
+    addToServer(server) {
+      // grpc-health-check echoes an unknown service name whole in Check's NOT_FOUND message;
+      // answer it with the name cut by quote(), like every other echo (issue #10 item 9).
+      const addService = server.addService.bind(server);
+      const wrapped = Object.create(server) as Server;
+      wrapped.addService = (service, implementation: UntypedServiceImplementation) => addService(service, { ...implementation, check: cappedCheck(implementation["check"]) });
+      health.addToServer(wrapped);
+    },
   };
+}
+
+type Check = (call: ServerUnaryCall<{ service: string }, unknown>, callback: sendUnaryData<unknown>) => void;
+
+function cappedCheck(check: unknown): Check {
+  const original = check as Check;
+  return (call, callback) =>
+    original(call, (error, value) => {
+      if (error) callback({ ...error, details: `health status unknown for service ${quote(call.request.service)}` });
+      else callback(null, value);
+    });
 }
