@@ -14,6 +14,7 @@ import type { RawOutcome } from "./raw-client";
 import { encodeRequest as E, PATH, uploadFrames, type InferParametersInput } from "./requests";
 import { ALL_METHODS, label } from "./rpc-methods";
 import { bearer, MODEL, TOKENS, type SuiteServer } from "./suite-server";
+import { OIP_CASES } from "./oip-cases";
 import { lengthField, MALFORMED, reflection, varintField, healthRequest } from "./wire";
 
 /** What a case gets: the running server and the bad images. */
@@ -63,6 +64,9 @@ const run = (request: Parameters<typeof E.run>[0], md?: Metadata): Run => ({ s }
 const runOk = (extra: Parameters<typeof E.run>[0]): Run => run({ project: "demo", model: MODEL, imageUris: ["inferd://demo/present.png"], ...extra });
 const watch = (jobId: string): Run => ({ s }) => s.call(PATH.watchJob, "server", [E.watchJob({ jobId })], { maxMessages: 10_000 });
 const cancel = (jobId: string): Run => ({ s }) => s.call(PATH.cancelJob, "unary", [E.cancelJob({ jobId })]);
+const jobs = (request: Parameters<typeof E.listJobs>[0], md?: Metadata): Run => ({ s }) => s.call(PATH.listJobs, "unary", [E.listJobs(request)], as(md));
+/** A page token in the server's format (base64url JSON) holding `value`. */
+const token = (value: unknown): string => Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
 /** Starts a job in project "other" as admin and returns its id (its one image fails: not an image). */
 const otherProjectJob = async (s: SuiteServer): Promise<string> => {
   const run = E.run({ project: "other", model: MODEL, imageUris: ["inferd://other/private.txt"] });
@@ -121,11 +125,12 @@ const UUID = "00000000-0000-4000-8000-000000000000";
 const PARSE_ERRORS = MALFORMED.filter(([what]) => what !== "field number 0").slice(0, 3);
 
 /**
- * Malformed protobuf sent to every RPC (generated rows): three kinds to each inferd.v1 RPC, one
- * to health and reflection, whose protobufjs decoders skip some damage a stricter parser refuses.
+ * Malformed protobuf sent to every RPC (generated rows): three kinds to each inferd.v1 and OIP
+ * RPC (ts-proto decoders), one to health and reflection, whose protobufjs decoders skip some
+ * damage a stricter parser refuses.
  */
 const malformedCases: BadInputCase[] = ALL_METHODS.flatMap((m) =>
-  (m.path.startsWith("/inferd.v1.") ? PARSE_ERRORS : PARSE_ERRORS.slice(0, 1)).map(([what, bytes]) => c(label(m.path), `malformed bytes (${what})`, IA, raw(m.path, bytes))),
+  (m.path.startsWith("/inferd.v1.") || m.path.startsWith("/inference.") ? PARSE_ERRORS : PARSE_ERRORS.slice(0, 1)).map(([what, bytes]) => c(label(m.path), `malformed bytes (${what})`, IA, raw(m.path, bytes))),
 );
 
 /** The hand-written rows. */
@@ -295,6 +300,20 @@ const handWritten: BadInputCase[] = [
   c("CancelJob", "job id ../../etc/passwd", NF, cancel("../../etc/passwd")),
   c("CancelJob", "job id of 10,000 characters", NF, cancel("j".repeat(10_000)), 9),
   c("CancelJob", "a job of a project the token does not grant answers like an unknown id", NF, notYours(PATH.cancelJob, "unary"), 18),
+  // ---- Inference.ListJobs -------------------------------------------------------------
+  c("ListJobs", "empty project", IA, jobs({ project: "" })),
+  c("ListJobs", "bad project", IA, jobs({ project: "../canary" })),
+  c("ListJobs", "project of 10,000 characters", IA, jobs({ project: "p".repeat(10_000) })),
+  c("ListJobs", "a well-formed project without jobs answers an empty page", OK, jobs({ project: "never-used" })),
+  c("ListJobs", "page_size 1001", IA, jobs({ project: "demo", pageSize: 1001 })),
+  c("ListJobs", "page_size 2^32-1", IA, jobs({ project: "demo", pageSize: 2 ** 32 - 1 })),
+  c("ListJobs", "forged page_token", IA, jobs({ project: "demo", pageToken: "not a token!" })),
+  c("ListJobs", "page_token of 100,000 characters", IA, jobs({ project: "demo", pageToken: "A".repeat(100_000) })),
+  c("ListJobs", "page_token of valid JSON in the wrong form", IA, jobs({ project: "demo", pageToken: token({ createdAt: 1, id: [] }) })),
+  c("ListJobs", "page_token of one string", IA, jobs({ project: "demo", pageToken: token(["x"]) })),
+  c("ListJobs", "page_token of a position no job has answers the jobs after it", OK, jobs({ project: "demo", pageToken: token(["9999-12-31T00:00:00.000Z", "z"]) })),
+  c("ListJobs", "a project the token does not grant", PD, jobs({ project: "other" }, demoOnly)),
+  c("ListJobs", "no token", UA, jobs({ project: "demo" }, noToken)),
   // ---- Diagnostics --------------------------------------------------------------------
   c("Ping", "payload over the message limit", RE, ping({ payload: Buffer.alloc(2 * 1024 * 1024) })),
   c("Ping", "invalid UTF-8 in the message is answered", OK, ({ s }) => s.call(PATH.ping, "unary", [lengthField(1, Buffer.from([0xc3, 0x28, 0xff]))])),
@@ -330,4 +349,4 @@ const handWritten: BadInputCase[] = [
 ];
 
 /** The whole table. */
-export const BAD_INPUT_CASES: readonly BadInputCase[] = [...handWritten, ...malformedCases];
+export const BAD_INPUT_CASES: readonly BadInputCase[] = [...handWritten, ...OIP_CASES, ...malformedCases];

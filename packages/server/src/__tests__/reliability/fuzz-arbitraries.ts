@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { encodeRequest as E, PATH, uploadFrames } from "./requests";
+import { oipArbitraries } from "./oip-arbitraries";
 import { ALL_METHODS } from "./rpc-methods";
 import { MODEL } from "./suite-server";
 import { healthRequest, reflection } from "./wire";
@@ -49,7 +50,7 @@ const parameters = fc.record(
 );
 const jobId = text("", "00000000-0000-4000-8000-000000000000", "../../etc/passwd", "j".repeat(5000));
 
-/** Arbitrary calls per inferd.v1 RPC, keyed by path. */
+/** Arbitrary calls per RPC (inferd.v1, OIP, health, reflection), keyed by path. */
 export function requestArbitraries(png: Buffer): Record<string, fc.Arbitrary<Buffer[]>> {
   const image = fc.oneof(
     fc.constant(undefined),
@@ -81,10 +82,11 @@ export function requestArbitraries(png: Buffer): Record<string, fc.Arbitrary<Buf
     [PATH.streamNumbers]: fc.record({ count: small, intervalMs: small }).map((r) => [E.streamNumbers(r)]),
     [PATH.uploadNumbers]: fc.array(int64, { maxLength: 6 }).map((values) => values.map((value) => E.uploadNumbers({ value }))),
     [PATH.chat]: fc.array(anyText, { maxLength: 6 }).map((texts) => texts.map((t) => E.chat({ text: t }))),
-    [PATH.healthCheck]: text("", "inferd.v1.Files", "inferd.v1.Inference", "nope").map((s) => [healthRequest(s)]),
+    [PATH.healthCheck]: text("", "inferd.v1.Files", "inferd.v1.Inference", "inference.GRPCInferenceService", `model/${MODEL}`, "model/nope", "nope").map((s) => [healthRequest(s)]),
     [PATH.healthWatch]: text("", "inferd.v1.Files", "nope").map((s) => [healthRequest(s)]),
     [PATH.reflection]: fc.array(reflectionRequest(), { minLength: 1, maxLength: 3 }),
     [PATH.reflectionAlpha]: fc.array(reflectionRequest(), { minLength: 1, maxLength: 3 }),
+    ...oipArbitraries(readProject),
   };
 }
 

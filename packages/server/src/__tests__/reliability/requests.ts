@@ -7,6 +7,7 @@ import {
   type InferParameters,
   InferRequest,
   ListFilesRequest,
+  ListJobsRequest,
   ListModelsRequest,
   PingRequest,
   RunRequest,
@@ -17,9 +18,11 @@ import {
   WatchJobRequest,
 } from "@inferd/grpc-types/v1";
 
-type Partial<T extends { fromPartial(object: never): unknown }> = Parameters<T["fromPartial"]>[0];
+/** The argument of a ts-proto codec's fromPartial. */
+export type Partial<T extends { fromPartial(object: never): unknown }> = Parameters<T["fromPartial"]>[0];
 
-const encode = <M>(codec: { encode(message: M): { finish(): Uint8Array }; fromPartial(object: never): M }, object: unknown): Buffer =>
+/** Encodes a partial message with its ts-proto codec. */
+export const encode = <M>(codec: { encode(message: M): { finish(): Uint8Array }; fromPartial(object: never): M }, object: unknown): Buffer =>
   Buffer.from(codec.encode(codec.fromPartial(object as never)).finish());
 
 /** The path of each inferd.v1 RPC. */
@@ -34,6 +37,7 @@ export const PATH = {
   run: "/inferd.v1.Inference/Run",
   watchJob: "/inferd.v1.Inference/WatchJob",
   cancelJob: "/inferd.v1.Inference/CancelJob",
+  listJobs: "/inferd.v1.Inference/ListJobs",
   ping: "/inferd.v1.Diagnostics/Ping",
   streamNumbers: "/inferd.v1.Diagnostics/StreamNumbers",
   uploadNumbers: "/inferd.v1.Diagnostics/UploadNumbers",
@@ -58,6 +62,7 @@ export const encodeRequest = {
   run: (request: Partial<typeof RunRequest>): Buffer => encode(RunRequest, request),
   watchJob: (request: Partial<typeof WatchJobRequest>): Buffer => encode(WatchJobRequest, request),
   cancelJob: (request: Partial<typeof CancelJobRequest>): Buffer => encode(CancelJobRequest, request),
+  listJobs: (request: Partial<typeof ListJobsRequest>): Buffer => encode(ListJobsRequest, request),
   ping: (request: Partial<typeof PingRequest>): Buffer => encode(PingRequest, request),
   streamNumbers: (request: Partial<typeof StreamNumbersRequest>): Buffer => encode(StreamNumbersRequest, request),
   uploadNumbers: (request: Partial<typeof UploadNumbersRequest>): Buffer => encode(UploadNumbersRequest, request),

@@ -1,3 +1,4 @@
+import { GRPCInferenceServiceService } from "@inferd/grpc-types/inference";
 import { DiagnosticsService, FilesService, InferenceService } from "@inferd/grpc-types/v1";
 import type { CallKind } from "./raw-client";
 
@@ -19,6 +20,9 @@ function methodsOf(service: Record<string, { path: string; requestStream: boolea
 /** Every inferd.v1 RPC, taken from the generated definitions so a new RPC is covered at once. */
 export const INFERD_METHODS: readonly RpcMethod[] = [...methodsOf(FilesService), ...methodsOf(InferenceService), ...methodsOf(DiagnosticsService)];
 
+/** Every Open Inference Protocol RPC (inference.GRPCInferenceService), from its generated definition. */
+export const OIP_METHODS: readonly RpcMethod[] = methodsOf(GRPCInferenceServiceService);
+
 /** The public services the server adds beside inferd.v1: health and both reflection versions. */
 export const PUBLIC_METHODS: readonly RpcMethod[] = [
   { path: "/grpc.health.v1.Health/Check", kind: "unary" },
@@ -28,7 +32,7 @@ export const PUBLIC_METHODS: readonly RpcMethod[] = [
 ];
 
 /** Every RPC the server answers. */
-export const ALL_METHODS: readonly RpcMethod[] = [...INFERD_METHODS, ...PUBLIC_METHODS];
+export const ALL_METHODS: readonly RpcMethod[] = [...INFERD_METHODS, ...OIP_METHODS, ...PUBLIC_METHODS];
 
 /** The method with this path; throws when there is none (a renamed RPC must fail loudly). */
 export function method(path: string): RpcMethod {
@@ -37,10 +41,11 @@ export function method(path: string): RpcMethod {
   return found;
 }
 
-/** A short readable name of a method: "Upload", "Health/Check", "Reflection v1alpha". */
+/** A short readable name of a method: "Upload", "OIP/ModelInfer", "Health/Check", "Reflection v1alpha". */
 export function label(path: string): string {
   const [, service = "", name = ""] = path.split("/");
   if (service.startsWith("inferd.v1.")) return name;
+  if (service === "inference.GRPCInferenceService") return `OIP/${name}`;
   if (service === "grpc.health.v1.Health") return `Health/${name}`;
   return service.includes("v1alpha") ? "Reflection v1alpha" : "Reflection";
 }

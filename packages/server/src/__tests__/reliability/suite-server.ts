@@ -6,6 +6,7 @@ import { DownloadResponse } from "@inferd/grpc-types/v1";
 import { startBinary, type RunningBinary } from "../binary";
 import { createTempDir } from "../files-fixture";
 import { renderSvg } from "../../inference/__tests__/images";
+import { addModel } from "../../models/__tests__/tensor-models";
 import { textDetectorModel, writeModel } from "../../models/__tests__/tiny-models";
 import { createRawClient, type CallKind, type RawCallOptions, type RawClient, type RawOutcome } from "./raw-client";
 import { encodeRequest, PATH, uploadFrames } from "./requests";
@@ -19,6 +20,9 @@ export const TOKENS = {
 
 /** The model the suite server loads: a tiny real text detector (ONNX ReduceMean). */
 export const MODEL = "text";
+
+/** The tensor model for the OIP cases: FP32 `a` + `b`, shape [batch, 3] -> `sum` (ONNX Add). */
+export const TENSOR_MODEL = "add";
 
 /** Largest message the suite server accepts, in MiB (small, so limit cases stay cheap). */
 export const SUITE_MAX_MESSAGE_MB = 1;
@@ -79,6 +83,7 @@ export async function startSuiteServer(extraFlags: readonly string[] = []): Prom
   await mkdir(outsideDir, { recursive: true });
   await writeFile(join(outsideDir, "secret.txt"), OUTSIDE_SECRET);
   await writeModel(modelsDir, MODEL, { task: "text-detection", input: { resize: "fit", max_side: 256, scale: 1 / 255 } }, textDetectorModel());
+  await writeModel(modelsDir, TENSOR_MODEL, { task: "tensor" }, addModel("FP32"));
   const tokensFile = join(temp.dir, "tokens.json");
   await writeFile(
     tokensFile,
