@@ -5,20 +5,17 @@
  * The exact bytes python3-avro writes for fixed records must equal our codec's. `.ci/run`
  * installs python3-avro with the other Debian packages.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compilePythonStubs, python, repo, startInferd } from "./python-env";
 // Root tests reach workspace packages by path (the root does not depend on them).
 import { InitRequestCodec, JobStatusCodec } from "../../packages/grpc-types/src/avro";
 
-const repo = join(__dirname, "..", "..");
-const binary = join(repo, "packages", "server", "dist", "bin", "inferd.js");
-/** Debian's python3 (pyenv or venv shims on PATH do not see python3-grpcio); INFERD_PYTHON overrides. */
-const python = process.env["INFERD_PYTHON"] ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 
 let temp: string;
-let server: ReturnType<typeof spawn> | undefined;
+let server: ChildProcess | undefined;
 beforeAll(() => {
   temp = mkdtempSync(join(tmpdir(), "inferd-python-avro-"));
 });
@@ -28,36 +25,15 @@ afterAll(() => {
 });
 
 function startServer(dataDir: string): Promise<string> {
-  const modelsDir = join(repo, "packages", "server", "models");
-  server = spawn(process.execPath, [binary, "--port", "0", "--data-dir", dataDir, "--models-dir", modelsDir, "--job-workers", "1", "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    server?.stdout?.on("data", (data: Buffer) => {
-      out += data.toString();
-      const match = /inferd listening on (\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    server?.once("exit", (code) => reject(new Error(`inferd exited with ${code} before listening`)));
-  });
+  const started = startInferd(["--data-dir", dataDir, "--models-dir", join(repo, "packages", "server", "models"), "--job-workers", "1"]);
+  server = started.child;
+  return started.address;
 }
 
 test("Python avro + grpcio: exact bytes, Init, Monitor, Cancel, NOT_FOUND and malformed bytes", async () => {
   const stubs = join(temp, "stubs");
-  mkdirSync(stubs, { recursive: true });
-  const plugin = spawnSync("which", ["grpc_python_plugin"]).stdout.toString().trim();
-  expect(plugin).not.toBe(""); // apt-get install protobuf-compiler-grpc
   // Protobuf stubs only for health and the image upload; the Avro calls are generic.
-  execFileSync("protoc", [
-    `-I${join(repo, "proto")}`,
-    `-I${join(__dirname, "fixtures")}`,
-    `--python_out=${stubs}`,
-    `--grpc_python_out=${stubs}`,
-    `--plugin=protoc-gen-grpc_python=${plugin}`,
-    "inferd/v1/files.proto",
-    "health.proto",
-  ]);
+  compilePythonStubs(stubs, ["inferd/v1/files.proto", "health.proto"]);
 
   const address = await startServer(join(temp, "data"));
   const schemaDir = join(repo, "avro", "inferd", "pipeline", "v1");

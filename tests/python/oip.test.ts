@@ -6,21 +6,18 @@
  * numpy. Unchanged Triton/KServe clients are generated from the same spec, so this is the
  * closest offline check of "existing clients work".
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compilePythonStubs, python, startInferd } from "./python-env";
 // The tests' own tiny-model builders (test code shared across suites, not a package API).
 import { addModel, identityAllModel, multiModel } from "../../packages/server/src/models/__tests__/tensor-models";
 import { writeModel } from "../../packages/server/src/models/__tests__/tiny-models";
 
-const repo = join(__dirname, "..", "..");
-const binary = join(repo, "packages", "server", "dist", "bin", "inferd.js");
-/** Debian's python3 (pyenv or venv shims on PATH do not see python3-grpcio); INFERD_PYTHON overrides. */
-const python = process.env["INFERD_PYTHON"] ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 
 let temp: string;
-let server: ReturnType<typeof spawn> | undefined;
+let server: ChildProcess | undefined;
 beforeAll(() => {
   temp = mkdtempSync(join(tmpdir(), "inferd-python-oip-"));
 });
@@ -30,35 +27,14 @@ afterAll(() => {
 });
 
 function startServer(dataDir: string, modelsDir: string): Promise<string> {
-  server = spawn(process.execPath, [binary, "--port", "0", "--data-dir", dataDir, "--models-dir", modelsDir, "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    server?.stdout?.on("data", (data: Buffer) => {
-      out += data.toString();
-      const match = /inferd listening on (\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    server?.once("exit", (code) => reject(new Error(`inferd exited with ${code} before listening`)));
-  });
+  const started = startInferd(["--data-dir", dataDir, "--models-dir", modelsDir]);
+  server = started.child;
+  return started.address;
 }
 
 test("Python grpcio OIP client: every RPC, every datatype, numpy-checked outputs, bad input codes", async () => {
   const stubs = join(temp, "stubs");
-  mkdirSync(stubs, { recursive: true });
-  const plugin = spawnSync("which", ["grpc_python_plugin"]).stdout.toString().trim();
-  expect(plugin).not.toBe(""); // apt-get install protobuf-compiler-grpc
-  execFileSync("protoc", [
-    `-I${join(repo, "proto")}`,
-    `-I${join(__dirname, "fixtures")}`,
-    `--python_out=${stubs}`,
-    `--grpc_python_out=${stubs}`,
-    `--plugin=protoc-gen-grpc_python=${plugin}`,
-    "inference/grpc_service.proto",
-    "inference/model_config.proto",
-    "health.proto",
-  ]);
+  compilePythonStubs(stubs, ["inference/grpc_service.proto", "inference/model_config.proto", "health.proto"]);
 
   const models = join(temp, "models");
   await writeModel(models, "identity", {}, identityAllModel());
