@@ -10,10 +10,10 @@ import { bearer, startSuiteServer, TOKENS, type SuiteServer } from "./suite-serv
 // Property-based fuzzing of every request message against the real binary: whatever is sent,
 // the server answers with a status other than INTERNAL / UNKNOWN / UNAVAILABLE, never exits,
 // keeps answering Ping and health, and the canary files stay byte-identical.
-// INFERD_FUZZ_RUNS (per RPC, default 320; with the raw-bytes test >= 10,000 requests in all) and INFERD_FUZZ_SEED (default: time) tune a run.
+// INFERD_FUZZ_RUNS (per RPC, default 300; with the raw-bytes test >= 10,000 requests in all) and INFERD_FUZZ_SEED (default: time) tune a run.
 jest.setTimeout(600_000);
 
-const PER_METHOD = Number(process.env["INFERD_FUZZ_RUNS"] ?? 320);
+const PER_METHOD = Number(process.env["INFERD_FUZZ_RUNS"] ?? 300);
 const RAW_RUNS = Math.ceil(PER_METHOD * 2);
 const SEED = Number(process.env["INFERD_FUZZ_SEED"] ?? Date.now() % 2 ** 31);
 const CONCURRENCY = 8;
