@@ -28,7 +28,20 @@ const int32 = fc.oneof(fc.constantFrom(null, 0, 1, -1, 100_000, 100_001, 2 ** 31
 const parameters = fc.record({ confidenceThreshold: unit, iouThreshold: unit, maxResults: int32, returnMask: fc.boolean() }, { requiredKeys: [] });
 const imageUris = fc.oneof({ arbitrary: fc.array(uri, { maxLength: 4 }), weight: 8 }, fc.integer({ min: 5, max: 300 }).chain((n) => fc.array(uri, { minLength: n, maxLength: n })));
 
-const initRequest: fc.Arbitrary<InitRequest> = fc.record(
+const inRange = fc.record(
+  { confidenceThreshold: fc.oneof(fc.constant(null), fc.float({ min: 0, max: 1, noNaN: true })), iouThreshold: fc.oneof(fc.constant(null), fc.float({ min: 0, max: 1, noNaN: true })), maxResults: fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 100_000 })), returnMask: fc.boolean() },
+  { requiredKeys: [] },
+);
+/** A job the server accepts (the demo PNG, or a missing image that fails in the job), with parameters at the edges of their ranges. */
+const acceptedInit: fc.Arbitrary<InitRequest> = fc.record({
+  project: fc.constant("demo"),
+  model: fc.constant(MODEL),
+  version: fc.constantFrom("", "1"),
+  imageUris: fc.array(fc.constantFrom("inferd://demo/present.png", "inferd://demo/missing.png"), { minLength: 1, maxLength: 3 }),
+  parameters: inRange,
+  persistence: fc.boolean(),
+});
+const anyInit: fc.Arbitrary<InitRequest> = fc.record(
   {
     project,
     model: text(MODEL, MODEL, "", "nope", "../text", "m".repeat(2000)),
@@ -39,6 +52,7 @@ const initRequest: fc.Arbitrary<InitRequest> = fc.record(
   },
   { requiredKeys: ["project", "model", "imageUris"] },
 );
+const initRequest = fc.oneof({ arbitrary: anyInit, weight: 2 }, { arbitrary: acceptedInit, weight: 1 });
 const jobId = text("", "00000000-0000-4000-8000-000000000000", "../../etc/passwd", "a\u0000b", "j".repeat(5000));
 
 /** A valid frame, damaged in one of several ways (or left valid). */
