@@ -14,6 +14,7 @@ import type { RawOutcome } from "./raw-client";
 import { encodeRequest as E, PATH, uploadFrames, type InferParametersInput } from "./requests";
 import { ALL_METHODS, label } from "./rpc-methods";
 import { bearer, MODEL, TOKENS, type SuiteServer } from "./suite-server";
+import { AVRO_CASES } from "./avro-cases";
 import { OIP_CASES } from "./oip-cases";
 import { lengthField, MALFORMED, reflection, varintField, healthRequest } from "./wire";
 
@@ -349,4 +350,4 @@ const handWritten: BadInputCase[] = [
 ];
 
 /** The whole table. */
-export const BAD_INPUT_CASES: readonly BadInputCase[] = [...handWritten, ...OIP_CASES, ...malformedCases];
+export const BAD_INPUT_CASES: readonly BadInputCase[] = [...handWritten, ...OIP_CASES, ...AVRO_CASES, ...malformedCases];

@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { encodeRequest as E, PATH, uploadFrames } from "./requests";
+import { avroArbitraries } from "./avro-arbitraries";
 import { oipArbitraries } from "./oip-arbitraries";
 import { ALL_METHODS } from "./rpc-methods";
 import { MODEL } from "./suite-server";
@@ -50,7 +51,7 @@ const parameters = fc.record(
 );
 const jobId = text("", "00000000-0000-4000-8000-000000000000", "../../etc/passwd", "j".repeat(5000));
 
-/** Arbitrary calls per RPC (inferd.v1, OIP, health, reflection), keyed by path. */
+/** Arbitrary calls per RPC (inferd.v1, OIP, Avro pipeline, health, reflection), keyed by path. */
 export function requestArbitraries(png: Buffer): Record<string, fc.Arbitrary<Buffer[]>> {
   const image = fc.oneof(
     fc.constant(undefined),
@@ -87,6 +88,7 @@ export function requestArbitraries(png: Buffer): Record<string, fc.Arbitrary<Buf
     [PATH.reflection]: fc.array(reflectionRequest(), { minLength: 1, maxLength: 3 }),
     [PATH.reflectionAlpha]: fc.array(reflectionRequest(), { minLength: 1, maxLength: 3 }),
     ...oipArbitraries(readProject),
+    ...avroArbitraries(),
   };
 }
 

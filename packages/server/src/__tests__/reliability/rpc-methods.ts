@@ -1,3 +1,4 @@
+import { PipelineService } from "@inferd/grpc-types/avro";
 import { GRPCInferenceServiceService } from "@inferd/grpc-types/inference";
 import { DiagnosticsService, FilesService, InferenceService } from "@inferd/grpc-types/v1";
 import type { CallKind } from "./raw-client";
@@ -23,6 +24,9 @@ export const INFERD_METHODS: readonly RpcMethod[] = [...methodsOf(FilesService),
 /** Every Open Inference Protocol RPC (inference.GRPCInferenceService), from its generated definition. */
 export const OIP_METHODS: readonly RpcMethod[] = methodsOf(GRPCInferenceServiceService);
 
+/** Every inferd.avro.Pipeline RPC (Avro single-object encoded), from its generated definition. */
+export const AVRO_METHODS: readonly RpcMethod[] = methodsOf(PipelineService);
+
 /** The public services the server adds beside inferd.v1: health and both reflection versions. */
 export const PUBLIC_METHODS: readonly RpcMethod[] = [
   { path: "/grpc.health.v1.Health/Check", kind: "unary" },
@@ -32,7 +36,7 @@ export const PUBLIC_METHODS: readonly RpcMethod[] = [
 ];
 
 /** Every RPC the server answers. */
-export const ALL_METHODS: readonly RpcMethod[] = [...INFERD_METHODS, ...OIP_METHODS, ...PUBLIC_METHODS];
+export const ALL_METHODS: readonly RpcMethod[] = [...INFERD_METHODS, ...OIP_METHODS, ...AVRO_METHODS, ...PUBLIC_METHODS];
 
 /** The method with this path; throws when there is none (a renamed RPC must fail loudly). */
 export function method(path: string): RpcMethod {
@@ -41,11 +45,12 @@ export function method(path: string): RpcMethod {
   return found;
 }
 
-/** A short readable name of a method: "Upload", "OIP/ModelInfer", "Health/Check", "Reflection v1alpha". */
+/** A short readable name of a method: "Upload", "OIP/ModelInfer", "Avro/Init", "Health/Check", "Reflection v1alpha". */
 export function label(path: string): string {
   const [, service = "", name = ""] = path.split("/");
   if (service.startsWith("inferd.v1.")) return name;
   if (service === "inference.GRPCInferenceService") return `OIP/${name}`;
+  if (service === "inferd.avro.Pipeline") return `Avro/${name}`;
   if (service === "grpc.health.v1.Health") return `Health/${name}`;
   return service.includes("v1alpha") ? "Reflection v1alpha" : "Reflection";
 }

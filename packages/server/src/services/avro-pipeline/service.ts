@@ -22,6 +22,9 @@ export interface AvroPipelineDeps {
 }
 
 function protoParameters(parameters: InferParameters | undefined): ProtoInferParameters {
+  // Avro ints are signed, inferd.v1's max_results is a uint32: a negative count is no limit to honour.
+  const maxResults = parameters?.maxResults;
+  if (typeof maxResults === "number" && maxResults < 0) throw invalidArgument(`parameters.maxResults is ${maxResults}; give 0 (no limit) or a positive count`);
   return {
     confidenceThreshold: parameters?.confidenceThreshold ?? undefined,
     iouThreshold: parameters?.iouThreshold ?? undefined,
