@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { status } from "@grpc/grpc-js";
+import { Code } from "./grpc-web-client";
 import { DownloadRequest, ListFilesRequest } from "@inferd/grpc-types/v1";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startStudio, type Studio } from "../start-studio";
@@ -87,13 +87,13 @@ test("two browser contexts get separate sessions; one cannot read the other's re
   const download = (uri: string): Uint8Array => DownloadRequest.encode({ uri, offset: 0n }).finish();
   const list = (project: string): Uint8Array => ListFilesRequest.encode({ project, prefix: "", pageSize: 0, pageToken: "" }).finish();
   for (const uri of uris) {
-    expect(await callFromPage(alice, "inferd.v1.Files/Download", download(uri))).toBe(status.OK);
-    expect(await callFromPage(bob, "inferd.v1.Files/Download", download(uri))).toBe(status.PERMISSION_DENIED);
+    expect(await callFromPage(alice, "inferd.v1.Files/Download", download(uri))).toBe(Code.OK);
+    expect(await callFromPage(bob, "inferd.v1.Files/Download", download(uri))).toBe(Code.PERMISSION_DENIED);
     // Without any token (the embedded server has auth off) session projects are closed too.
-    expect(await callFromPage(bob, "inferd.v1.Files/Download", download(uri), false)).toBe(status.PERMISSION_DENIED);
+    expect(await callFromPage(bob, "inferd.v1.Files/Download", download(uri), false)).toBe(Code.PERMISSION_DENIED);
   }
-  expect(await callFromPage(bob, "inferd.v1.Files/ListFiles", list(aliceProject))).toBe(status.PERMISSION_DENIED);
-  expect(await callFromPage(bob, "inferd.v1.Files/ListFiles", list(bobProject))).toBe(status.OK);
+  expect(await callFromPage(bob, "inferd.v1.Files/ListFiles", list(aliceProject))).toBe(Code.PERMISSION_DENIED);
+  expect(await callFromPage(bob, "inferd.v1.Files/ListFiles", list(bobProject))).toBe(Code.OK);
   // Bob's own page shows none of Alice's work.
   expect(await bob.locator("#gallery figure").count()).toBe(0);
 
