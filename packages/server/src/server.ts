@@ -5,7 +5,8 @@ import { createAuthCheck } from "./auth/interceptor";
 import { createAuthorizer, type Authorizer } from "./auth/authorizer";
 import { createTokenTable, type TokenGrant } from "./auth/token-table";
 import { createSessionTable, type SessionTable } from "./auth/session-table";
-import { deleteProjectFiles } from "./auth/delete-project-files";
+import { deleteSessionData } from "./auth/delete-session-data";
+import type { JobManager } from "./jobs/job-manager";
 import { withStudioSessions } from "./transport/grpc-web/studio-session-route";
 import {
   DEFAULT_HOST,
@@ -232,9 +233,11 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
       ...(options.files?.maxOpenUploadsPerProject !== undefined ? { maxOpenUploadsPerProject: options.files.maxOpenUploadsPerProject } : {}),
       }),
     ));
+  // The Inference module's job manager, so an ended session's running jobs are cancelled.
+  let sessionJobs: JobManager | undefined;
   onSessionEnd = (project) =>
-    deleteProjectFiles(fileStore, project).then(
-      (count) => logger.info({ project, deletedFiles: count }, "studio session ended: its files are deleted"),
+    deleteSessionData(fileStore, sessionJobs, project).then(
+      (counts) => logger.info({ project, ...counts }, "studio session ended: its jobs are cancelled and its files deleted"),
       (error: unknown) => logger.error({ err: error, project }, "studio session ended but deleting its files failed"),
     );
   const sessionSweep = sessions ? setInterval(() => sessions.sweep(), Math.max(1000, Math.min(60_000, (options.studioSessionTtlMs ?? DEFAULT_STUDIO_SESSION_TTL_MS) / 4))) : undefined;
@@ -269,6 +272,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     ...(http ? { http } : {}),
   };
   const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
+  sessionJobs = modules.map((module) => (module as { sharedJobs?: { jobs: JobManager } }).sharedJobs?.jobs).find((jobs) => jobs !== undefined);
 
   // One interceptor for all of it (see createCallInterceptor): metrics and the gate see every
   // call's status, refusals included; the gate refuses during shutdown before auth runs.

@@ -15,6 +15,7 @@ import {
 import { tempDir } from "../../models/__tests__/tiny-models";
 import { createInferdServer, type InferdServer } from "../../server";
 import { grpcWebCall } from "./__tests__/grpc-web-fetch";
+import { encodeFrame } from "./frames";
 
 const SAMPLE = join(__dirname, "../../../../../examples/sample-text.png");
 const TOKEN = "static-token-for-studio-sessions";
@@ -129,6 +130,58 @@ describe("with auth on", () => {
     expect((await fetch(`${base}/studio/session`, { method: "DELETE", headers: bearer(a.token) })).status).toBe(404);
   }, 60_000);
 });
+
+/** Starts a Run over gRPC-Web and returns its job id (first update) and a reader of the rest. */
+async function startRun(base: string, token: string, project: string, uris: string[]): Promise<{ jobId: string; rest: () => Promise<RunResponse[]> }> {
+  const body = encodeFrame(0, RunRequest.encode({ project, model: "pp-ocrv4-det", version: "", imageUris: uris }).finish());
+  const response = await fetch(`${base}/inferd.v1.Inference/Run`, { method: "POST", headers: { "content-type": "application/grpc-web+proto", ...bearer(token) }, body });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let buffer = Buffer.alloc(0);
+  const updates: RunResponse[] = [];
+  const take = (): void => {
+    while (buffer.length >= 5 && buffer.length >= 5 + buffer.readUInt32BE(1)) {
+      const length = buffer.readUInt32BE(1);
+      if ((buffer.readUInt8(0) & 0x80) === 0) updates.push(RunResponse.decode(buffer.subarray(5, 5 + length)));
+      buffer = buffer.subarray(5 + length);
+    }
+  };
+  while (updates.length === 0) {
+    const { done, value } = await reader.read();
+    if (value) buffer = Buffer.concat([buffer, Buffer.from(value)]);
+    take();
+    if (done) break;
+  }
+  const jobId = updates[0]?.update?.jobId ?? "";
+  return {
+    jobId,
+    async rest() {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (value) buffer = Buffer.concat([buffer, Buffer.from(value)]);
+        take();
+        if (done) return updates;
+      }
+    },
+  };
+}
+
+test("ending a session cancels its running job before deleting its files (no result is written afterwards)", async () => {
+  const { server, base } = await start("cancel-jobs", { tokens: [{ token: TOKEN, projects: ["*"], name: "admin" }] });
+  try {
+    const a = await mint(base, bearer(TOKEN));
+    const stored = await upload(base, a.token, a.project, "in/a.png");
+    const run = await startRun(base, a.token, a.project, Array.from({ length: 200 }, () => stored.uri));
+    expect(run.jobId).not.toBe("");
+    expect((await fetch(`${base}/studio/session`, { method: "DELETE", headers: bearer(a.token) })).status).toBe(204);
+    const updates = await run.rest();
+    const last = updates[updates.length - 1]?.update;
+    expect(last?.stage).toBe(JobStage.CANCELLED);
+    expect(last?.summary?.imagesSucceeded ?? 0).toBeLessThan(200);
+    expect((await server.context.fileStore.list(a.project, "", 10, "")).files).toHaveLength(0);
+  } finally {
+    await server.shutdown(1000);
+  }
+}, 60_000);
 
 describe("with auth off (loopback)", () => {
   let server: InferdServer;
