@@ -234,7 +234,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
       }),
     ));
   // The Inference module's job manager, so an ended session's running jobs are cancelled.
-  let sessionJobs: JobManager | undefined;
+  let sessionJobs: JobManager | undefined = undefined; // set once the modules exist (below)
   onSessionEnd = (project) =>
     deleteSessionData(fileStore, sessionJobs, project).then(
       (counts) => logger.info({ project, ...counts }, "studio session ended: its jobs are cancelled and its files deleted"),
