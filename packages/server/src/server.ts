@@ -4,6 +4,10 @@ import { ServerCredentials, type ChannelOptions, type Server } from "@grpc/grpc-
 import { createAuthCheck } from "./auth/interceptor";
 import { createAuthorizer, type Authorizer } from "./auth/authorizer";
 import { createTokenTable, type TokenGrant } from "./auth/token-table";
+import { createSessionTable, type SessionTable } from "./auth/session-table";
+import { deleteSessionData } from "./auth/delete-session-data";
+import type { JobManager } from "./jobs/job-manager";
+import { withStudioSessions } from "./transport/grpc-web/studio-session-route";
 import {
   DEFAULT_HOST,
   DEFAULT_KEEPALIVE_TIME_MS,
@@ -16,6 +20,7 @@ import {
   DEFAULT_METRICS_HOST,
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_STUDIO_SESSION_TTL_MS,
   defaultDataDir,
   defaultModelsDir,
   isLoopbackHost,
@@ -99,6 +104,11 @@ export interface InferdServerOptions {
   httpHost?: string;
   /** Origins whose web pages may call the HTTP port's gRPC-Web API (CORS); default none (same origin only). */
   corsOrigins?: readonly string[];
+  /**
+   * Idle time after which a studio session (POST /studio/session on the HTTP port) expires and
+   * its project's files are deleted, in ms; default 1 h. Sessions exist only with `httpPort`.
+   */
+  studioSessionTtlMs?: number;
   /** A file store to use instead of the local-disk one under `dataDir`. */
   fileStore?: FileStore;
   /** Modules added after the built-in ones (tests, embedders). */
@@ -196,7 +206,14 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const dataDir = resolve(options.dataDir ?? defaultDataDir());
   const modelsDir = resolve(options.modelsDir ?? defaultModelsDir());
   const metrics = options.metricsPort === undefined ? noMetrics : createServerMetrics();
-  const auth: Authorizer = createAuthorizer(createTokenTable(tokens));
+  const tokenTable = createTokenTable(tokens);
+  // Studio sessions (see auth/session-table.ts): minted on the HTTP port, so only with it.
+  let onSessionEnd: (project: string) => Promise<void> = async () => undefined;
+  const sessions: SessionTable | undefined =
+    options.httpPort === undefined
+      ? undefined
+      : createSessionTable({ ttlMs: options.studioSessionTtlMs ?? DEFAULT_STUDIO_SESSION_TTL_MS, onEnd: (project) => onSessionEnd(project) });
+  const auth: Authorizer = createAuthorizer(tokenTable, sessions);
   // One server per data dir (jobs would be resumed twice): refused while another holds it.
   const lock = await acquireDataDirLock(dataDir);
   const releaseOnError = async <T>(work: Promise<T>): Promise<T> => {
@@ -216,10 +233,19 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
       ...(options.files?.maxOpenUploadsPerProject !== undefined ? { maxOpenUploadsPerProject: options.files.maxOpenUploadsPerProject } : {}),
       }),
     ));
+  // The Inference module's job manager, so an ended session's running jobs are cancelled.
+  let sessionJobs: JobManager | undefined = undefined; // set once the modules exist (below)
+  onSessionEnd = (project) =>
+    deleteSessionData(fileStore, sessionJobs, project).then(
+      (counts) => logger.info({ project, ...counts }, "studio session ended: its jobs are cancelled and its files deleted"),
+      (error: unknown) => logger.error({ err: error, project }, "studio session ended but deleting its files failed"),
+    );
+  const sessionSweep = sessions ? setInterval(() => sessions.sweep(), Math.max(1000, Math.min(60_000, (options.studioSessionTtlMs ?? DEFAULT_STUDIO_SESSION_TTL_MS) / 4))) : undefined;
+  sessionSweep?.unref();
   let httpAddress: string | undefined;
   let grpcAddress: string | undefined = undefined; // set once the gRPC port is bound
   // gRPC-Web on the HTTP port replays browser calls on the gRPC port (see transport/grpc-web).
-  const browser =
+  const bridge =
     options.httpPort === undefined
       ? undefined
       : createGrpcWebBridge({
@@ -228,6 +254,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
           maxBodyBytes: maxMessageBytes,
           logger,
         });
+  const browser = bridge && sessions ? withStudioSessions(bridge, sessions, createAuthorizer(tokenTable), options.corsOrigins ?? []) : bridge;
   const http =
     options.httpPort === undefined
       ? undefined
@@ -245,6 +272,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     ...(http ? { http } : {}),
   };
   const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
+  sessionJobs = modules.map((module) => (module as { sharedJobs?: { jobs: JobManager } }).sharedJobs?.jobs).find((jobs) => jobs !== undefined);
 
   // One interceptor for all of it (see createCallInterceptor): metrics and the gate see every
   // call's status, refusals included; the gate refuses during shutdown before auth runs.
@@ -355,6 +383,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
         logger.error({ err: error, service: module.name }, "service shutdown failed");
       }
     }
+    if (sessionSweep) clearInterval(sessionSweep);
     await metricsEndpoint?.close();
     await lock.release();
     logger.info({}, "inferd stopped");

@@ -1,6 +1,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import { InferdError } from "../errors";
 import type { Principal, TokenTable } from "./token-table";
+import type { SessionTable } from "./session-table";
 import { quote } from "../quote";
 
 /** The principal used when auth is off: it may use every project. */
@@ -33,10 +34,25 @@ export function bearerToken(metadata: Metadata): string | undefined {
   return BEARER.exec(value)?.[1];
 }
 
-/** Creates the {@link Authorizer} over a token table (auth is off when the table is empty). */
-export function createAuthorizer(table: TokenTable): Authorizer {
+/** Anonymous callers (auth off) may use every project except the studio sessions' ones. */
+function anonymousOutside(sessions: SessionTable): Principal {
+  return { name: "anonymous", mayUse: (project) => !sessions.isSessionProject(project) };
+}
+
+/**
+ * Creates the {@link Authorizer} over a token table (auth is off when the table is empty) and,
+ * when given, the studio session table: a live session token stands for a principal that may
+ * use only its own project, and session projects are closed to tokenless callers.
+ */
+export function createAuthorizer(table: TokenTable, sessions?: SessionTable): Authorizer {
+  const anonymous = sessions ? anonymousOutside(sessions) : ANONYMOUS;
   function authenticate(metadata: Metadata): Principal {
-    if (!table.enabled) return ANONYMOUS;
+    if (sessions && metadata.get("authorization").length === 1) {
+      const token = bearerToken(metadata);
+      const session = token === undefined ? undefined : sessions.match(token);
+      if (session) return session;
+    }
+    if (!table.enabled) return anonymous;
     // HTTP/2 allows one authorization field; with two, which one counts would be a guess
     // (Node keeps the first; transport/connection-limits.ts restores the duplicates).
     const count = metadata.get("authorization").length;

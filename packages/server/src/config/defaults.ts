@@ -22,6 +22,8 @@ export const DEFAULT_MAX_CONNECTIONS = 1000;
 export const DEFAULT_MAX_METADATA_KB = 64;
 /** Default grace period for in-flight calls on shutdown. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** Idle time after which a studio session (POST /studio/session) expires and its files are deleted. */
+export const DEFAULT_STUDIO_SESSION_TTL_MS = 60 * 60 * 1000;
 
 /** The data directory when none is given: `./.inferd` under the working directory. */
 export function defaultDataDir(): string {

@@ -132,6 +132,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: "forget finished jobs (and their journals) this long after they end, e.g. 7d, 12h, 30m; 0 = never (default 7d)",
   },
+  "studio-session-ttl": {
+    env: "INFERD_STUDIO_SESSION_TTL",
+    type: "string",
+    help: "end a studio session (POST /studio/session on the HTTP port) and delete its project's files after it is idle this long, e.g. 1h, 30m (default 1h)",
+  },
   "model-control-mode": {
     env: "INFERD_MODEL_CONTROL_MODE",
     type: "string",
@@ -290,6 +295,9 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
   const jobRetentionText = text("job-retention");
   const jobRetentionMs = jobRetentionText === undefined ? undefined : duration("job-retention", jobRetentionText);
+  const studioSessionTtlText = text("studio-session-ttl");
+  const studioSessionTtlMs = studioSessionTtlText === undefined ? undefined : duration("studio-session-ttl", studioSessionTtlText);
+  if (studioSessionTtlMs === 0) throw new ConfigError("--studio-session-ttl must be longer than 0");
   const modelControlMode = (text("model-control-mode") ?? "none") as ModelControlMode;
   if (!MODEL_CONTROL_MODES.includes(modelControlMode)) {
     throw new ConfigError(`--model-control-mode must be one of ${MODEL_CONTROL_MODES.join(", ")}; got "${modelControlMode}"`);
@@ -329,6 +337,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       ...(httpPort !== undefined ? { httpPort } : {}),
       ...(httpHost !== undefined ? { httpHost } : {}),
       ...(corsOrigins !== undefined ? { corsOrigins } : {}),
+      ...(studioSessionTtlMs !== undefined ? { studioSessionTtlMs } : {}),
       inference: {
         ...(modelThreads !== undefined ? { modelThreads } : {}),
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),

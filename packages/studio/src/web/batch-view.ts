@@ -2,8 +2,8 @@
  * The batch view: many images → stored through Files.Upload (one whole-body call per image)
  * → a Run job whose streamed progress fills a gallery as each image finishes; Cancel calls
  * CancelJob; after a reload the page re-attaches to the job (ListFiles of its results so far,
- * then WatchJob). The images go to this tab's own project name; the server does not yet
- * enforce per-session isolation (see the README).
+ * then WatchJob). The images go to this tab's session project, which only this tab's session
+ * token may use (the server enforces it; see studio-session.ts).
  */
 import {
   CancelJobRequest,

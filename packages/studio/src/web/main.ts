@@ -6,6 +6,8 @@
 import {
   InferRequest,
   InferResponse,
+  ListFilesRequest,
+  ListFilesResponse,
   ListModelsRequest,
   ListModelsResponse,
   modelStateToJSON,
@@ -22,6 +24,7 @@ import { createVideoView } from "./video-view";
 import { createWebcamView } from "./webcam-view";
 import { rejectFile } from "./image-file";
 import { inferctlSnippet } from "./request-snippet";
+import { forgetSession, openSession, type PageSession } from "./studio-session";
 
 /** What /config.json tells the page. */
 interface StudioConfig {
@@ -50,11 +53,25 @@ async function main(): Promise<void> {
   const tokenInput = $<HTMLInputElement>("token");
   tokenInput.value = sessionStorage.getItem("inferd-token") ?? "";
   tokenInput.addEventListener("change", () => {
+    // The token field holds the server's static token: it only mints the session.
     sessionStorage.setItem("inferd-token", tokenInput.value);
-    void loadModels();
+    forgetSession(sessionStorage);
+    location.reload();
   });
-  const client = createGrpcWebClient({ baseUrl: config.inferdUrl, token: () => tokenInput.value.trim() || undefined });
   $("server").textContent = config.inferdUrl;
+  // Every call uses this tab's session token, scoped by the server to the session's project.
+  let session: PageSession | undefined;
+  const client = createGrpcWebClient({ baseUrl: config.inferdUrl, token: () => session?.token });
+  session = await openSession(config.inferdUrl, tokenInput.value.trim() || undefined, sessionStorage, async (candidate) => {
+    session = candidate;
+    try {
+      await client.unary("inferd.v1.Files/ListFiles", ListFilesRequest.fromPartial({ project: candidate.project, pageSize: 1 }), ListFilesRequest, ListFilesResponse);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  document.body.setAttribute("data-project", session.project);
 
   const picker = $<HTMLSelectElement>("model");
   const canvas = $<HTMLCanvasElement>("canvas");
@@ -278,9 +295,8 @@ async function main(): Promise<void> {
     if (file) void run(file);
   });
 
-  // This tab's project for the batch view (kept across reloads, so a job can be re-attached).
-  const project = sessionStorage.getItem("inferd-studio-project") ?? `studio-${crypto.randomUUID().slice(0, 8)}`;
-  sessionStorage.setItem("inferd-studio-project", project);
+  // This tab's session project (kept across reloads while the session lives, so a job can be re-attached).
+  const project = session.project;
   createWebcamView({ client, model: () => picker.value, filter: currentFilter, confidenceFloor: CONFIDENCE_FLOOR, showError, element: $ });
   createVideoView({ client, model: () => picker.value, filter: currentFilter, confidenceFloor: CONFIDENCE_FLOOR, showError, element: $ });
   const batch = createBatchView({ client, project, model: () => picker.value, filter: currentFilter, showError, element: $ });
