@@ -39,6 +39,7 @@ export function createOipModule(context: ServiceContext, repository: SharedModel
           accepting: () => accepting,
           maxImagePixels: context.inference?.maxImagePixels,
           browser: context.http.browser,
+          metrics: context.metrics.registry,
         });
         context.http.onListening(endpoint.address);
         context.logger.info({ address: `http://${endpoint.address}/v2` }, "OIP REST API listening");

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Metadata, status } from "@grpc/grpc-js";
+import type { Registry } from "prom-client";
 import type { Authorizer } from "../../../auth/authorizer";
 import type { GrpcWebBridge } from "../../../transport/grpc-web/bridge";
 import { InferdError, toServiceError } from "../../../errors";
@@ -54,6 +55,8 @@ export interface OipHttpOptions {
   readonly maxImagePixels?: number | undefined;
   /** gRPC-Web calls (`POST /<service>/<method>`) go to this bridge, everything else is REST. */
   readonly browser?: GrpcWebBridge | undefined;
+  /** When set (metrics on), `GET /metrics` serves it as Prometheus text, behind the same auth as /v2. */
+  readonly metrics?: Registry | undefined;
 }
 
 /** A listening REST endpoint. */
@@ -134,6 +137,9 @@ export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndp
     const authorization = request.headers["authorization"];
     if (authorization) metadata.set("authorization", authorization);
     options.auth.authenticate(metadata);
+    if (path === "/metrics" && method === "GET" && options.metrics) {
+      return { status: 200, body: Buffer.from(await options.metrics.metrics()), headers: { "content-type": options.metrics.contentType } };
+    }
     // The REST API also speaks the binary tensor data extension.
     if (path === "/v2" && method === "GET") return json({ name: "inferd", version: SERVER_VERSION, extensions: [...OIP_EXTENSIONS, "binary_tensor_data"] });
     if (path === "/v2/models/stats" && method === "GET") return json({ model_stats: selectStatistics(repository, statistics, "", "").map(statisticsToJson) });
