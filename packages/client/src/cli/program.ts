@@ -13,6 +13,7 @@ import { registerPipelineCommands } from "./commands/pipeline";
 import { describeFailure } from "./hints";
 import { errorJson, toJson } from "./format";
 import { registerModelControlCommands } from "./commands/model-control";
+import { registerModelInferCommand } from "./commands/models-infer";
 
 /** Builds the inferctl program, writing to `io`; `version` is shown by --version. */
 export function createProgram(io: CliIo, version: string, contexts: CommandContext[]): Command {
@@ -48,6 +49,7 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
   registerJobCommands(program, contextFor);
   registerListJobsCommand(program, contextFor);
   registerModelControlCommands(program, contextFor); // after the inference commands: it extends `models`
+  registerModelInferCommand(program, contextFor); // extends `models` too
   registerPipelineCommands(program, contextFor);
   return program;
 }

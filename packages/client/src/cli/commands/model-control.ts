@@ -5,7 +5,7 @@ import type { CommandContext, ContextFactory } from "../context";
 import { formatTable } from "../format";
 
 /** An OIP client with the invocation's address, token, TLS and deadline; closed after `work`. */
-async function withOip<T>(context: CommandContext, work: (oip: OipClient) => Promise<T>): Promise<T> {
+export async function withOip<T>(context: CommandContext, work: (oip: OipClient) => Promise<T>): Promise<T> {
   const { address, token, tls, ca, timeout } = context.options;
   const oip = createOipClient({
     address,
