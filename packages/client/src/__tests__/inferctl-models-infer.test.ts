@@ -65,6 +65,15 @@ test("--output selects outputs and --json prints the whole result (int64 as stri
   expect((JSON.parse(json.stdout) as { outputs: Array<{ data: number[] }> }).outputs[0]?.data).toEqual([2, 4, 6]);
 });
 
+test("large outputs are truncated after 16 values, saying how many more", async () => {
+  await writeFile(file("x6.json"), JSON.stringify({ datatype: "FP32", shape: [6, 3], data: Array.from({ length: 18 }, (_, i) => i) }));
+  await writeFile(file("k6.json"), JSON.stringify({ datatype: "INT64", shape: [6], data: [1, 2, 3, 4, 5, "6"] }));
+  await writeFile(file("flag6.json"), JSON.stringify({ datatype: "BOOL", shape: [6], data: [true, false, true, false, true, false] }));
+  await writeFile(file("text6.json"), JSON.stringify({ datatype: "BYTES", shape: [6], data: ["a", "b", "c", "d", "e", "f"] }));
+  const run = await cli("models", "infer", "mixed", "--input", "x=x6.json", "--input", "k=k6.json", "--input", "flag=flag6.json", "--input", "text=text6.json", "--output", "doubled");
+  expect(run).toMatchObject({ code: 0, stdout: "doubled FP32 [6, 3]: 0 2 4 6 8 10 12 14 16 18 20 22 24 26 28 30 … (2 more)\n" });
+});
+
 test("a bad or missing file is a local error (exit 3); a malformed --input is a usage error (exit 2)", async () => {
   await writeFile(file("bad.npy"), Buffer.from("not numpy at all"));
   await writeFile(file("short.npy"), npy("<f4", [1, 3], Buffer.alloc(8)));

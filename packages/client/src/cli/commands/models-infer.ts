@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import type { Command } from "commander";
 import type { OipInferResult } from "../../oip/oip-client";
 import type { OipTensor } from "../../oip/tensors";
 import type { ContextFactory } from "../context";
