@@ -1,5 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import { Type, type Resolver, type Schema } from "avsc";
+import { impossibleBlockCount, type SchemaJson } from "./block-guard";
 import { crc64Avro } from "./fingerprint";
 
 /**
@@ -54,7 +55,8 @@ export function schemaFingerprint(schema: Schema): string {
   return crc64Avro(canonicalForm(Type.forSchema(schema))).toString("hex");
 }
 
-type WriterEntry = { readonly resolver: Resolver | undefined } | { readonly refused: string };
+/** A known writer: its resolver (none for this side's own schema) and its schema, for the block-count guard. */
+type WriterEntry = { readonly resolver: Resolver | undefined; readonly schema: SchemaJson } | { readonly refused: string };
 
 /**
  * Creates the codec of a record: `schema` is this side's version; `writerSchemas` are the
@@ -66,14 +68,14 @@ export function createAvroCodec<T>(schema: Schema, writerSchemas: readonly Schem
   const name = type.name ?? canonicalForm(type);
   const own = crc64Avro(canonicalForm(type));
   const header = Buffer.concat([SINGLE_OBJECT_MARKER, own]);
-  const writers = new Map<string, WriterEntry>([[own.toString("hex"), { resolver: undefined }]]);
+  const writers = new Map<string, WriterEntry>([[own.toString("hex"), { resolver: undefined, schema: JSON.parse(canonicalForm(type)) as SchemaJson }]]);
 
   function addWriterSchema(writerSchema: Schema): void {
     const writer = Type.forSchema(writerSchema);
     const key = crc64Avro(canonicalForm(writer)).toString("hex");
     if (writers.has(key)) return;
     try {
-      writers.set(key, { resolver: type.createResolver(writer) });
+      writers.set(key, { resolver: type.createResolver(writer), schema: JSON.parse(canonicalForm(writer)) as SchemaJson });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       writers.set(key, { refused: `writer schema ${writer.name ?? "?"} (fingerprint ${key}) cannot be resolved to ${name} (fingerprint ${own.toString("hex")}): ${why}` });
@@ -102,9 +104,15 @@ export function createAvroCodec<T>(schema: Schema, writerSchemas: readonly Schem
         fail(`the ${name} message was written with schema fingerprint ${key}, which is not a known version of ${name} (known: ${[...writers.keys()].join(", ")}); use a published schema version`, status.FAILED_PRECONDITION);
       }
       if ("refused" in writer) fail(writer.refused, status.FAILED_PRECONDITION);
+      const body = bytes.subarray(SINGLE_OBJECT_HEADER_BYTES);
+      // Before avsc: it allocates a block's items from the count on the wire (2^30 ran the server out of heap).
+      const impossible = impossibleBlockCount(writer.schema, body);
+      if (impossible !== undefined) {
+        fail(`the ${name} message claims ${impossible}, more than the message can hold (writer schema ${key}); send the records the schema defines`);
+      }
       let value: unknown;
       try {
-        value = type.fromBuffer(bytes.subarray(SINGLE_OBJECT_HEADER_BYTES), writer.resolver);
+        value = type.fromBuffer(body, writer.resolver);
       } catch (error) {
         fail(`the ${name} message is not valid Avro for its writer schema ${key}: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -1,11 +1,10 @@
 import { status } from "@grpc/grpc-js";
 import { AvroDecodeError, InitRequestCodec, InitRequestV1Codec, PipelineService, type InitRequest } from "@inferd/grpc-types/avro";
-import { withBlockGuard, writerSchemas } from "./block-guard";
 
-// The guard in front of avsc: an array block count larger than the bytes left is refused
-// before avsc allocates it (2^30 made the server abort with an out-of-memory error).
-const guarded = withBlockGuard(PipelineService, new Map([[PipelineService.init.path, writerSchemas([InitRequestCodec, InitRequestV1Codec])]]));
-const decode = (bytes: Buffer): unknown => guarded["init"]?.requestDeserialize(bytes);
+// The module serves PipelineService as generated: its request decoder is the shared codec,
+// whose block-count guard refuses an array count larger than the bytes left before avsc
+// allocates it (2^30 made the server abort with an out-of-memory error).
+const decode = (bytes: Buffer): unknown => PipelineService.init.requestDeserialize(bytes);
 
 /** An Avro long (zigzag varint). */
 function long(value: number): Buffer {

@@ -1,16 +1,8 @@
-import { CancelRequestCodec, InitRequestCodec, InitRequestV1Codec, MonitorRequestCodec, PipelineService } from "@inferd/grpc-types/avro";
+import { PipelineService } from "@inferd/grpc-types/avro";
 import type { JobManager } from "../../jobs/job-manager";
 import type { ModelRepository } from "../../models/repository";
 import type { ServiceContext, ServiceModule } from "../../service-module";
-import { withBlockGuard, writerSchemas } from "./block-guard";
 import { createAvroPipelineService } from "./service";
-
-/** Request writer schemas per method, for the block-count guard (InitRequest also reads version 1). */
-const REQUEST_WRITERS = new Map([
-  [PipelineService.init.path, writerSchemas([InitRequestCodec, InitRequestV1Codec])],
-  [PipelineService.monitor.path, writerSchemas([MonitorRequestCodec])],
-  [PipelineService.cancel.path, writerSchemas([CancelRequestCodec])],
-]);
 
 /** The job manager a protocol module shares with the Inference module that owns it. */
 export interface SharedJobs {
@@ -29,7 +21,8 @@ export interface SharedJobs {
 export function createAvroPipelineModule(context: ServiceContext, repository: ModelRepository, shared: SharedJobs): ServiceModule {
   return {
     name: "inferd.avro.Pipeline",
-    definition: withBlockGuard(PipelineService, REQUEST_WRITERS),
+    // The codecs of @inferd/grpc-types/avro refuse impossible block counts before avsc allocates them.
+    definition: PipelineService,
     implementation: createAvroPipelineService({ context, repository, jobs: shared.jobs, jobsReady: () => shared.ready() }),
     // Avro messages have no protobuf descriptors for grpc.reflection to serve.
     reflection: false,

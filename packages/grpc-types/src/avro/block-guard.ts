@@ -1,18 +1,16 @@
-import { status, type ServiceDefinition } from "@grpc/grpc-js";
-import { AvroDecodeError, canonicalForm, crc64Avro, SINGLE_OBJECT_HEADER_BYTES, SINGLE_OBJECT_MARKER, type AvroCodec } from "@inferd/grpc-types/avro";
-
 /**
- * Guards the Avro request decoders against array and map block counts larger than the message.
+ * Guards the Avro decoders against array and map block counts larger than the message.
  *
  * avsc allocates `new Array(count)` and reads `count` items for a block count taken from the
  * wire, before it notices the bytes ran out: a 20-byte InitRequest claiming 2^30 image URIs
  * made the server run out of heap and abort (found by the reliability suite). Every item of a
  * block takes at least one byte in the schemas inferd serves, so a count larger than the bytes
- * left cannot be valid; this walk refuses it (INVALID_ARGUMENT) before avsc reads anything.
+ * left cannot be valid; `createAvroCodec` walks the body with the writer schema and refuses it
+ * (INVALID_ARGUMENT) before avsc reads anything, in every request and response decode.
  */
 
 /** A schema in the JSON form `Type.schema()` gives: a name, a union (array) or a complex type. */
-type SchemaJson = string | readonly SchemaJson[] | { readonly type: string; readonly name?: string; readonly fields?: ReadonlyArray<{ readonly type: SchemaJson }>; readonly items?: SchemaJson; readonly values?: SchemaJson; readonly size?: number };
+export type SchemaJson = string | readonly SchemaJson[] | { readonly type: string; readonly name?: string; readonly fields?: ReadonlyArray<{ readonly type: SchemaJson }>; readonly items?: SchemaJson; readonly values?: SchemaJson; readonly size?: number };
 
 class Reader {
   private at: number;
@@ -93,48 +91,16 @@ function walk(schema: SchemaJson, reader: Reader, named: Map<string, SchemaJson>
   }
 }
 
-/** True when `body` is no more than the bytes of one value of `schema` claim (counts fit the message). */
-function blockCountsFit(schema: SchemaJson, body: Buffer): boolean {
+/**
+ * The block count in `body` that one value of `schema` (the writer schema, in the JSON form
+ * `Type.schema()` gives) cannot hold, as a reason to report; undefined when every count fits.
+ * Only an impossible block count is reported here; every other fault is avsc's to report.
+ */
+export function impossibleBlockCount(schema: SchemaJson, body: Buffer): string | undefined {
   try {
     walk(schema, new Reader(body, 0), new Map());
-    return true;
+    return undefined;
   } catch (error) {
-    // Only an impossible block count is refused here; every other fault is the codec's to report.
-    return !(error instanceof RangeError && error.message.startsWith("a block of"));
+    return error instanceof RangeError && error.message.startsWith("a block of") ? error.message : undefined;
   }
-}
-
-/** The writer schemas a request codec reads, by their wire fingerprint (hex). */
-export function writerSchemas(codecs: ReadonlyArray<AvroCodec<unknown>>): Map<string, SchemaJson> {
-  const byFingerprint = new Map<string, SchemaJson>();
-  for (const codec of codecs) {
-    const form = canonicalForm(codec.type);
-    byFingerprint.set(crc64Avro(form).toString("hex"), JSON.parse(form) as SchemaJson);
-  }
-  return byFingerprint;
-}
-
-/**
- * A copy of `service` whose request deserializers first refuse impossible block counts.
- * `writers` maps each method path to the writer schemas its request codec accepts.
- */
-export function withBlockGuard(service: ServiceDefinition, writers: ReadonlyMap<string, Map<string, SchemaJson>>): ServiceDefinition {
-  const copy: Record<string, ServiceDefinition[string]> = {};
-  for (const [name, method] of Object.entries(service)) {
-    const decode = method.requestDeserialize;
-    const known = writers.get(method.path);
-    copy[name] = {
-      ...method,
-      requestDeserialize: (bytes: Buffer) => {
-        if (known && bytes.length >= SINGLE_OBJECT_HEADER_BYTES && bytes.subarray(0, 2).equals(SINGLE_OBJECT_MARKER)) {
-          const schema = known.get(bytes.subarray(2, SINGLE_OBJECT_HEADER_BYTES).toString("hex"));
-          if (schema !== undefined && !blockCountsFit(schema, bytes.subarray(SINGLE_OBJECT_HEADER_BYTES))) {
-            throw new AvroDecodeError(`the ${method.path.split("/").pop() ?? ""} request claims an array longer than the message; send the records the schema defines`, status.INVALID_ARGUMENT);
-          }
-        }
-        return decode(bytes);
-      },
-    };
-  }
-  return copy as ServiceDefinition;
 }
