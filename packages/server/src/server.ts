@@ -21,6 +21,7 @@ import {
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_STUDIO_SESSION_TTL_MS,
+  DEFAULT_MAX_STUDIO_SESSIONS,
   defaultDataDir,
   defaultModelsDir,
   isLoopbackHost,
@@ -109,6 +110,8 @@ export interface InferdServerOptions {
    * its project's files are deleted, in ms; default 1 h. Sessions exist only with `httpPort`.
    */
   studioSessionTtlMs?: number;
+  /** Most live studio sessions; default 256. */
+  maxStudioSessions?: number;
   /** A file store to use instead of the local-disk one under `dataDir`. */
   fileStore?: FileStore;
   /** Modules added after the built-in ones (tests, embedders). */
@@ -212,7 +215,10 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
   const sessions: SessionTable | undefined =
     options.httpPort === undefined
       ? undefined
-      : createSessionTable({ ttlMs: options.studioSessionTtlMs ?? DEFAULT_STUDIO_SESSION_TTL_MS, onEnd: (project) => onSessionEnd(project) });
+      : createSessionTable({
+          ttlMs: options.studioSessionTtlMs ?? DEFAULT_STUDIO_SESSION_TTL_MS,
+          maxSessions: options.maxStudioSessions ?? DEFAULT_MAX_STUDIO_SESSIONS,
+          onEnd: (project) => onSessionEnd(project) });
   const auth: Authorizer = createAuthorizer(tokenTable, sessions);
   // One server per data dir (jobs would be resumed twice): refused while another holds it.
   const lock = await acquireDataDirLock(dataDir);

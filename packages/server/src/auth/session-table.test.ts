@@ -3,7 +3,7 @@ import { createSessionTable } from "./session-table";
 function table(ttlMs = 1000): { sessions: ReturnType<typeof createSessionTable>; ended: string[]; clock: { t: number } } {
   const clock = { t: 0 };
   const ended: string[] = [];
-  const sessions = createSessionTable({ ttlMs, onEnd: (project) => void ended.push(project), now: () => clock.t });
+  const sessions = createSessionTable({ ttlMs, maxSessions: 3, onEnd: (project) => void ended.push(project), now: () => clock.t });
   return { sessions, ended, clock };
 }
 
@@ -46,6 +46,7 @@ test("end() removes the session at once and waits for its data to be deleted", a
   const order: string[] = [];
   const sessions = createSessionTable({
     ttlMs: 1000,
+    maxSessions: 10,
     now: () => clock.t,
     onEnd: async (project) => {
       await Promise.resolve();
@@ -58,4 +59,20 @@ test("end() removes the session at once and waits for its data to be deleted", a
   expect(order).toEqual([`deleted ${a.project}`, "end resolved"]);
   expect(sessions.match(a.token)).toBeUndefined();
   expect(await sessions.end(a.token)).toBe(false);
+});
+
+test("minting past --max-studio-sessions is RESOURCE_EXHAUSTED until one ends or expires", async () => {
+  const { sessions, clock } = table(1000);
+  const first = sessions.mint();
+  sessions.mint();
+  clock.t = 500;
+  const third = sessions.mint();
+  expect(() => sessions.mint()).toThrow(expect.objectContaining({ kind: "resource-exhausted" }));
+  expect(sessions.size).toBe(3);
+  expect(await sessions.end(third.token)).toBe(true);
+  sessions.mint(); // a slot freed by end()
+  expect(() => sessions.mint()).toThrow(expect.objectContaining({ kind: "resource-exhausted" }));
+  clock.t = 1200; // the first two are idle past the TTL: minting sweeps them
+  expect(() => sessions.mint()).not.toThrow();
+  expect(sessions.match(first.token)).toBeUndefined();
 });

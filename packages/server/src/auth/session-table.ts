@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { InferdError } from "../errors";
 import type { Principal } from "./token-table";
 
 /** Prefix of every session project; tokenless callers may not use such projects. */
@@ -16,6 +17,8 @@ export interface StudioSession {
 export interface SessionTableOptions {
   /** A session not used for this long expires. */
   readonly ttlMs: number;
+  /** Most live sessions; minting one more (after expired ones are swept) is RESOURCE_EXHAUSTED. */
+  readonly maxSessions: number;
   /** Called once per ended session (expired or ended), to delete its project's data. */
   readonly onEnd: (project: string) => Promise<void> | void;
   /** The clock; tests move it. Default Date.now. */
@@ -70,6 +73,14 @@ export function createSessionTable(options: SessionTableOptions): SessionTable {
 
   return {
     mint() {
+      // Every live session costs memory and a comparison per session-token call: bounded.
+      if (entries.length >= options.maxSessions) this.sweep();
+      if (entries.length >= options.maxSessions) {
+        throw new InferdError(
+          "resource-exhausted",
+          `the server already has ${options.maxSessions} live studio sessions (--max-studio-sessions); end one (DELETE /studio/session) or retry once one expires`,
+        );
+      }
       const token = randomBytes(32).toString("base64url");
       const project = `${SESSION_PROJECT_PREFIX}${randomBytes(12).toString("hex")}`;
       entries.push({ digest: digest(token), project, lastUsed: now() });

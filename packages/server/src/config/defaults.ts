@@ -24,6 +24,8 @@ export const DEFAULT_MAX_METADATA_KB = 64;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** Idle time after which a studio session (POST /studio/session) expires and its files are deleted. */
 export const DEFAULT_STUDIO_SESSION_TTL_MS = 60 * 60 * 1000;
+/** Most live studio sessions (--max-studio-sessions). */
+export const DEFAULT_MAX_STUDIO_SESSIONS = 256;
 
 /** The data directory when none is given: `./.inferd` under the working directory. */
 export function defaultDataDir(): string {

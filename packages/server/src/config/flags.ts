@@ -132,6 +132,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: "forget finished jobs (and their journals) this long after they end, e.g. 7d, 12h, 30m; 0 = never (default 7d)",
   },
+  "max-studio-sessions": {
+    env: "INFERD_MAX_STUDIO_SESSIONS",
+    type: "string",
+    help: "most live studio sessions; one more is refused with HTTP 429 (default 256)",
+  },
   "studio-session-ttl": {
     env: "INFERD_STUDIO_SESSION_TTL",
     type: "string",
@@ -298,6 +303,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const studioSessionTtlText = text("studio-session-ttl");
   const studioSessionTtlMs = studioSessionTtlText === undefined ? undefined : duration("studio-session-ttl", studioSessionTtlText);
   if (studioSessionTtlMs === 0) throw new ConfigError("--studio-session-ttl must be longer than 0");
+  const maxStudioSessions = optionalInt("max-studio-sessions", 1, 1_000_000);
   const modelControlMode = (text("model-control-mode") ?? "none") as ModelControlMode;
   if (!MODEL_CONTROL_MODES.includes(modelControlMode)) {
     throw new ConfigError(`--model-control-mode must be one of ${MODEL_CONTROL_MODES.join(", ")}; got "${modelControlMode}"`);
@@ -338,6 +344,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       ...(httpHost !== undefined ? { httpHost } : {}),
       ...(corsOrigins !== undefined ? { corsOrigins } : {}),
       ...(studioSessionTtlMs !== undefined ? { studioSessionTtlMs } : {}),
+      ...(maxStudioSessions !== undefined ? { maxStudioSessions } : {}),
       inference: {
         ...(modelThreads !== undefined ? { modelThreads } : {}),
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),

@@ -16,7 +16,7 @@ import { corsHeaders } from "./cors";
 export const STUDIO_SESSION_PATH = "/studio/session";
 
 /** HTTP status of the errors the route can answer with. */
-const HTTP_STATUS: Record<number, number> = { 16: 401, 7: 403 };
+const HTTP_STATUS: Record<number, number> = { 16: 401, 7: 403, 8: 429 };
 
 function send(response: ServerResponse, code: number, headers: Record<string, string>, body?: unknown): void {
   const text = body === undefined ? "" : JSON.stringify(body);
@@ -46,7 +46,14 @@ export function withStudioSessions(bridge: GrpcWebBridge, sessions: SessionTable
           send(response, HTTP_STATUS[code] ?? 500, cors, { error: details });
           return true;
         }
-        const session = sessions.mint();
+        let session;
+        try {
+          session = sessions.mint();
+        } catch (error) {
+          const { code, details } = toServiceError(error);
+          send(response, HTTP_STATUS[code] ?? 500, cors, { error: details });
+          return true;
+        }
         send(response, 200, cors, { token: session.token, project: session.project, ttlSeconds: Math.round(session.ttlMs / 1000) });
       } else if (request.method === "DELETE") {
         const token = bearerToken(metadata);
