@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { loadTokensFile } from "../auth/tokens-file";
 import { ALL_PROJECTS, type TokenGrant } from "../auth/token-table";
 import { readTlsFiles, type InferdServerOptions, type KeepaliveOptions } from "../server";
+import { DEFAULT_RESPONSE_CACHE_MB } from "../models/response-cache";
 import { DEFAULT_DECODE_BUDGET_MB, DEFAULT_INFER_CONCURRENCY, DEFAULT_INFER_QUEUE_SIZE } from "../inference/options";
 import { DEFAULT_HELPER_THREAD_NICE } from "../inference/thread-priority";
 import { DEFAULT_REPOSITORY_POLL_SECS, MODEL_CONTROL_MODES, type ModelControlMode } from "../models/model-control";
@@ -167,6 +168,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: `MiB of decoded image pixels held at once, server-wide (default ${DEFAULT_DECODE_BUDGET_MB})`,
   },
+  "response-cache-mb": {
+    env: "INFERD_RESPONSE_CACHE_MB",
+    type: "string",
+    help: `MiB the response cache holds at most, server-wide (models opt in with config.json "response_cache"); 0 = off (default ${DEFAULT_RESPONSE_CACHE_MB})`,
+  },
   "helper-nice": {
     env: "INFERD_HELPER_NICE",
     type: "string",
@@ -314,6 +320,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const inferQueueSize = optionalInt("infer-queue-size", 0, 1_000_000);
   const decodeBudgetMb = optionalInt("decode-budget-mb", 1, 1024 * 1024);
   const helperThreadNice = optionalInt("helper-nice", 0, 19);
+  const responseCacheMb = optionalInt("response-cache-mb", 0, 1024 * 1024);
   const dataDir = text("data-dir");
   const modelsDir = text("models-dir");
 
@@ -356,6 +363,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
         ...(inferQueueSize !== undefined ? { inferQueueSize } : {}),
         ...(decodeBudgetMb !== undefined ? { decodeBudgetBytes: decodeBudgetMb * 1024 * 1024 } : {}),
         ...(helperThreadNice !== undefined ? { helperThreadNice } : {}),
+        ...(responseCacheMb !== undefined ? { responseCacheBytes: responseCacheMb * 1024 * 1024 } : {}),
       },
       files: {
         ...(uploadIdleTimeoutMs !== undefined ? { uploadIdleTimeoutMs } : {}),

@@ -25,6 +25,8 @@ export interface InferenceOptions {
   readonly decodeBudgetBytes?: number;
   /** Nice value of helper threads (decoding, models) so the event loop comes first; 0 leaves them alone. Default 10. */
   readonly helperThreadNice?: number;
+  /** Server-wide bound of the response cache, in bytes (--response-cache-mb); 0 turns it off. Default 256 MiB. */
+  readonly responseCacheBytes?: number;
   /** Loads model files; default onnxruntime in a supervised worker thread per model version (tests wrap it). */
   readonly loader?: ModelLoader;
 }

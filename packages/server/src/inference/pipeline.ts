@@ -1,10 +1,12 @@
 import { InferdError } from "../errors";
 import { quote } from "../quote";
 import type { ResolvedModel } from "../models/repository";
+import { digestOf, type ResponseCache } from "../models/response-cache";
+import type { FloatTensor } from "../models/runtime";
 import { classColor, finishDetections, TASKS, type Box, type TaskParameters } from "../tasks";
 import { createDecodeBudget, type DecodeBudget } from "./decode-budget";
 import { decodeImage, DEFAULT_MAX_IMAGE_PIXELS, measureImage } from "./decode";
-import { toSourceBox } from "./geometry";
+import { toSourceBox, type Geometry } from "./geometry";
 import { maskToSourcePng } from "./mask";
 import { DEFAULT_DECODE_BUDGET_MB } from "./options";
 import { preprocess } from "./preprocess";
@@ -37,6 +39,8 @@ export interface InferenceOutcome {
   readonly imageWidth: number;
   readonly imageHeight: number;
   readonly timings: InferenceTimings;
+  /** True when the model's outputs came from the response cache (only post-processing ran). */
+  readonly cached: boolean;
 }
 
 /** The stage an inference has reached, for job progress. */
@@ -65,6 +69,23 @@ export interface InferencePipelineOptions {
   readonly maxImagePixels?: number;
   /** Server-wide budget of decoded bytes, shared by Infer and Run; default {@link DEFAULT_DECODE_BUDGET_MB} MiB. */
   readonly decodeBudget?: DecodeBudget;
+  /**
+   * Keeps the raw model outputs per image for models whose config enables it, so a repeated
+   * image (e.g. with other thresholds or max_results) runs post-processing only. Off when absent.
+   */
+  readonly responseCache?: ResponseCache;
+}
+
+/**
+ * What the model made of one image: everything post-processing needs. The response cache keeps
+ * it per (model version, image bytes): preprocessing depends only on the version's config.json,
+ * which a reload (new generation) covers, and no request parameter changes it.
+ */
+interface RawOutcome {
+  readonly outputs: readonly FloatTensor[];
+  readonly geometry: Geometry;
+  readonly width: number;
+  readonly height: number;
 }
 
 /** Bytes a decoded image holds: packed RGB. */
@@ -84,6 +105,7 @@ function labelOf(model: ResolvedModel, classId: number): string {
 export function createInferencePipeline(options: InferencePipelineOptions = {}): InferencePipeline {
   const maxImagePixels = options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
   const budget = options.decodeBudget ?? createDecodeBudget(DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
+  const rawOutputs = options.responseCache?.space<RawOutcome>("image");
 
   /** Decodes and preprocesses with the image's decoded size reserved from the budget meanwhile. */
   async function prepare(model: ResolvedModel, image: Uint8Array, signal: AbortSignal | undefined) {
@@ -113,24 +135,41 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
       }
       signal?.throwIfAborted();
       onStage?.("preprocess");
-      const prepared = await prepare(model, image, signal);
-      const { tensor, geometry } = prepared;
-      const preprocessedAt = performance.now();
-
-      signal?.throwIfAborted();
-      onStage?.("infer");
-      const outputs = await model.session.run(model.inputName, tensor, model.outputNames);
+      // Stage marks; a cache hit skips decode, preprocess and the model (its lookup counts as inference).
+      let decodedAt = started;
+      let preprocessedAt = started;
+      const run = async (): Promise<RawOutcome> => {
+        const prepared = await prepare(model, image, signal);
+        decodedAt = prepared.decodedAt;
+        preprocessedAt = performance.now();
+        signal?.throwIfAborted();
+        onStage?.("infer");
+        const outputs = await model.session.run(model.inputName, prepared.tensor, model.outputNames);
+        return {
+          outputs: model.outputNames.map((name) => outputs.get(name)).filter((o) => o !== undefined),
+          geometry: prepared.geometry,
+          width: prepared.width,
+          height: prepared.height,
+        };
+      };
+      const { value: raw, hit: cached } = rawOutputs
+        ? await rawOutputs.through(model, digestOf([image]), async () => {
+            const value = await run();
+            return { value, bytes: value.outputs.reduce((sum, o) => sum + o.data.byteLength, 0) };
+          })
+        : { value: await run(), hit: false };
+      const { geometry } = raw;
       const inferredAt = performance.now();
 
       onStage?.("postprocess");
       const task = TASKS[taskName]({
         config: model.config,
-        outputs: model.outputNames.map((name) => outputs.get(name)).filter((o) => o !== undefined),
+        outputs: raw.outputs,
         inputWidth: geometry.inputWidth,
         inputHeight: geometry.inputHeight,
         parameters,
       });
-      const whole: Box = { x: 0, y: 0, width: prepared.width, height: prepared.height };
+      const whole: Box = { x: 0, y: 0, width: raw.width, height: raw.height };
       const results = finishDetections(task.detections, parameters)
         .map((d) => ({
           box: d.box ? toSourceBox(d.box, geometry) : whole,
@@ -148,17 +187,18 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
         version: model.version,
         results,
         maskPng,
-        imageWidth: prepared.width,
-        imageHeight: prepared.height,
+        imageWidth: raw.width,
+        imageHeight: raw.height,
         timings: {
           // Stages end where the next begins, so they add up to the total exactly (decode includes
           // reading the header and any wait for the decode budget).
-          decodeMs: prepared.decodedAt - started,
-          preprocessMs: preprocessedAt - prepared.decodedAt,
+          decodeMs: decodedAt - started,
+          preprocessMs: preprocessedAt - decodedAt,
           inferenceMs: inferredAt - preprocessedAt,
           postprocessMs: finished - inferredAt,
           totalMs: finished - started,
         },
+        cached,
       };
     },
   };

@@ -88,6 +88,16 @@ export interface PackageFileSource {
   readonly file: string;
 }
 
+/**
+ * The model's response cache (config.json "response_cache", after Triton's
+ * `response_cache { enable: true }`): off unless enabled. See models/response-cache.ts.
+ */
+export interface ResponseCacheConfig {
+  readonly enable: boolean;
+  /** Most bytes this model's entries may hold; 0 = only the server-wide --response-cache-mb bounds them. */
+  readonly maxBytes: number;
+}
+
 /** A validated config.json with every default filled in. */
 export interface ModelConfig {
   readonly task: ModelTask;
@@ -103,6 +113,8 @@ export interface ModelConfig {
   readonly classification: ClassificationConfig;
   /** Versions whose model file lives in an npm package instead of the version folder. */
   readonly versions: Readonly<Record<string, PackageFileSource>>;
+  /** Off by default. */
+  readonly responseCache: ResponseCacheConfig;
 }
 
 /** config.json failed validation; the message names the field and what to write instead. */
@@ -209,8 +221,16 @@ function parseVersions(raw: unknown): Record<string, PackageFileSource> {
   return result;
 }
 
+function parseResponseCache(raw: unknown): ResponseCacheConfig {
+  const cache = object(raw, "response_cache");
+  onlyKeys(cache, "response_cache", ["enable", "max_bytes"]);
+  const enable = cache["enable"] ?? false;
+  if (typeof enable !== "boolean") fail("response_cache.enable", "must be true or false");
+  return { enable, maxBytes: number(cache["max_bytes"], "response_cache.max_bytes", 0, 0, Number.MAX_SAFE_INTEGER, true) };
+}
+
 /** Fields a tensor model's config.json may have: the rest describe image pre- and post-processing. */
-const TENSOR_FIELDS = ["task", "description", "versions"] as const;
+const TENSOR_FIELDS = ["task", "description", "versions", "response_cache"] as const;
 
 /**
  * A tensor model's config: only a description and version sources; the image fields keep their
@@ -219,14 +239,20 @@ const TENSOR_FIELDS = ["task", "description", "versions"] as const;
 function parseTensorConfig(root: Json): ModelConfig {
   onlyKeys(root, "", TENSOR_FIELDS);
   const image = parseModelConfig({ task: "classification", input: { resize: "fit" } });
-  return { ...image, task: "tensor", description: string(root["description"], "description", ""), versions: parseVersions(root["versions"]) };
+  return {
+    ...image,
+    task: "tensor",
+    description: string(root["description"], "description", ""),
+    versions: parseVersions(root["versions"]),
+    responseCache: parseResponseCache(root["response_cache"]),
+  };
 }
 
 /** Validates a parsed config.json and fills its defaults; throws {@link ModelConfigError}. */
 export function parseModelConfig(raw: unknown): ModelConfig {
   const root = object(raw, "(root)");
   if (root["task"] === undefined || root["task"] === "tensor") return parseTensorConfig(root);
-  onlyKeys(root, "", ["task", "description", "input", "outputs", "labels", "defaults", "text_detection", "detection", "segmentation", "classification", "versions"]);
+  onlyKeys(root, "", ["task", "description", "input", "outputs", "labels", "defaults", "text_detection", "detection", "segmentation", "classification", "versions", "response_cache"]);
   const task = oneOf(root["task"], "task", TASKS, "classification");
   const defaults = object(root["defaults"], "defaults");
   onlyKeys(defaults, "defaults", ["confidence_threshold", "iou_threshold", "max_results"]);
@@ -266,5 +292,6 @@ export function parseModelConfig(raw: unknown): ModelConfig {
       activation: oneOf(classification["activation"], "classification.activation", ["softmax", "sigmoid", "none"], "softmax"),
     },
     versions: parseVersions(root["versions"]),
+    responseCache: parseResponseCache(root["response_cache"]),
   };
 }

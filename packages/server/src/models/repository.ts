@@ -46,6 +46,12 @@ export interface ResolvedModel {
    * finishes on the old model, later calls run on the new one.
    */
   readonly session: ModelSession;
+  /**
+   * Which load of this version this is: unique per (re)load in the repository's life, so a
+   * reload of the same version number (new model file or config.json) never matches what an
+   * earlier load computed (the response cache keys by it).
+   */
+  readonly generation: number;
   /** The input tensor fed with the image. */
   readonly inputName: string;
   /** The outputs the task reads, in config order. */
@@ -117,6 +123,8 @@ interface VersionEntry {
   /** What was loaded: config.json's text and the model file's fingerprint. */
   configText?: string;
   fingerprint?: string;
+  /** See {@link ResolvedModel.generation}; set with every successful (re)load. */
+  generation?: number;
 }
 
 interface ModelEntry {
@@ -169,6 +177,7 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
     ...(options.runtime?.threadNice !== undefined ? { threadNice: options.runtime.threadNice } : {}),
   };
   const models = new Map<string, ModelEntry>();
+  let loads = 0;
   /** Old sessions draining in the background (replaced or removed versions). */
   const draining = new Set<Promise<void>>();
   // Every change to the repository runs one at a time: a poll, a load and an unload never interleave.
@@ -256,7 +265,9 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
       const { session, binding } = await openVersion(entry.name, config, v.version);
       if (v.live) inBackground(v.live.swap(session));
       else v.live = createLiveSession(session);
-      Object.assign(v, { state: "ready", message: "", binding, config, configText, fingerprint });
+      // In the same synchronous step as the swap: a call resolved from now on runs the new model.
+      loads += 1;
+      Object.assign(v, { state: "ready", message: "", binding, config, configText, fingerprint, generation: loads });
       notify();
       return "";
     } catch (error) {
@@ -400,8 +411,8 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
       }
       const now = currentState(v);
       if (now.state !== "ready") throw new InferdError("unavailable", `model ${quote(name)} version ${v.version} is ${now.state}: ${now.message}`);
-      if (!v.config || !v.live || !v.binding) throw new InferdError("unavailable", `model ${quote(name)} version ${v.version} is not loaded`);
-      return { name, version: v.version, config: v.config, session: v.live, ...v.binding };
+      if (!v.config || !v.live || !v.binding || v.generation === undefined) throw new InferdError("unavailable", `model ${quote(name)} version ${v.version} is not loaded`);
+      return { name, version: v.version, config: v.config, session: v.live, generation: v.generation, ...v.binding };
     },
 
     loadModel: (name) =>

@@ -22,6 +22,7 @@ import { createJobJournal } from "../jobs/journal";
 import { createJobManager, type JobManager } from "../jobs/job-manager";
 import type { ModelStatus } from "../models/repository";
 import { createModelRepository, type ModelRepository } from "../models/repository";
+import type { ResponseCache } from "../models/response-cache";
 import type { TaskName } from "../models/config";
 import type { ServiceContext, ServiceModule } from "../service-module";
 import { createJobHandlers } from "./jobs-handlers";
@@ -162,9 +163,11 @@ export function createInferenceModule(
   options: InferenceOptions = context.inference ?? {},
   // Given when other protocol modules (OIP) serve the same models: see createServiceModules.
   repository: ModelRepository = createInferenceRepository(context, options),
+  // One per server, shared with OIP (see createServiceModules); absent: no response cache.
+  responseCache?: ResponseCache,
 ): ServiceModule & { readonly sharedJobs: { readonly jobs: JobManager; ready(): boolean; whenReady(): Promise<void> } } {
   const decodeBudget = createDecodeBudget(options.decodeBudgetBytes ?? DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
-  const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels, decodeBudget });
+  const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels, decodeBudget, ...(responseCache ? { responseCache } : {}) });
   const admission = createAdmission(
     { maxInFlight: options.inferConcurrency ?? DEFAULT_INFER_CONCURRENCY, maxQueued: options.inferQueueSize ?? DEFAULT_INFER_QUEUE_SIZE },
     (key) => {

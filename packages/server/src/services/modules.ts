@@ -7,6 +7,8 @@ import { createInferenceModule, createInferenceRepository } from "./inference";
 import { createOipModule } from "./oip/module";
 import { watchModelHealth } from "../models/model-health";
 import { createAvroPipelineModule } from "./avro-pipeline/module";
+import { createResponseCache, DEFAULT_RESPONSE_CACHE_MB } from "../models/response-cache";
+import { registerResponseCacheMetrics } from "../metrics/response-cache-metrics";
 
 /**
  * THE place where services are added to the server. Each module brings its definition,
@@ -20,7 +22,10 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
     ...(control.repositoryPollMs !== undefined ? { pollMs: control.repositoryPollMs } : {}),
     logger: context.logger,
   });
-  const inference = createInferenceModule(context, context.inference, repository);
+  // One response cache for every protocol too: Infer, Run and ModelInfer count in the same statistics.
+  const responseCache = createResponseCache({ maxBytes: control.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_MB * 1024 * 1024 });
+  if (context.metrics.registry) registerResponseCacheMetrics(context.metrics.registry, responseCache);
+  const inference = createInferenceModule(context, context.inference, repository, responseCache);
   return [
     {
       name: "inferd.v1.Diagnostics",
@@ -30,7 +35,7 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
     createFilesModule(context),
     // Health name model/<name> per model follows its state (SERVING while a version is ready).
     { ...inference, watchHealth: (set) => watchModelHealth(repository, set) },
-    createOipModule(context, repository),
+    createOipModule(context, repository, responseCache),
     createAvroPipelineModule(context, repository, inference.sharedJobs),
   ];
 }

@@ -1,6 +1,7 @@
-import type { ModelInferRequest, ModelInferResponse } from "@inferd/grpc-types/inference";
+import { ModelInferRequest, type ModelInferResponse } from "@inferd/grpc-types/inference";
 import { InferdError, invalidArgument } from "../../errors";
 import type { ModelRepository, ResolvedModel } from "../../models/repository";
+import { digestOf, type ResponseCache } from "../../models/response-cache";
 import type { TensorSignature } from "../../models/runtime";
 import { emptyContents, decodeContents } from "../../tensors/contents-codec";
 import { datatypeOfOrt, isOipDatatype } from "../../tensors/datatypes";
@@ -9,7 +10,7 @@ import { decodeRaw, encodeRaw } from "../../tensors/raw-codec";
 import { checkShape, toShape } from "../../tensors/shape";
 import type { HostTensor } from "../../tensors/tensor";
 import { imageToTensor, isImageInput } from "./image-input";
-import type { InferStatisticsTable } from "./statistics";
+import type { InferStatisticsTable, InferTimings } from "./statistics";
 import { quote } from "../../quote";
 
 /** The protocol datatype of a model tensor (its onnxruntime type when the protocol has none). */
@@ -87,6 +88,22 @@ export interface ModelInferDeps {
   readonly statistics: InferStatisticsTable;
   /** Largest encoded image (width x height) an image-task model's BYTES input may decode to. */
   readonly maxImagePixels?: number | undefined;
+  /** Answers repeated requests of models whose config enables it; off when absent. */
+  readonly responseCache?: ResponseCache | undefined;
+}
+
+/** What the cache keeps of a ModelInfer answer: the outputs (id and parameters come from each request). */
+type CachedOutputs = Pick<ModelInferResponse, "outputs" | "rawOutputContents">;
+
+/**
+ * The cache key of a request, within its resolved model version: every input's name, datatype,
+ * shape and contents, the requested outputs and the parameters (the request's protobuf encoding
+ * without id and model name/version, then each raw input). An encoded image is an input's bytes,
+ * so a repeated image hits too.
+ */
+function requestDigest(request: ModelInferRequest): string {
+  const described = ModelInferRequest.encode({ ...request, id: "", modelName: "", modelVersion: "", rawInputContents: [] }).finish();
+  return digestOf([described, ...request.rawInputContents]);
 }
 
 /**
@@ -95,7 +112,8 @@ export interface ModelInferDeps {
  * encoded PNG/JPEG/WebP as BYTES, preprocessed as its config.json says), runs the session's tensor entry point and returns the
  * requested outputs as raw_output_contents, with the request's id and parameters echoed.
  */
-export function createModelInfer({ repository, statistics, maxImagePixels }: ModelInferDeps): (request: ModelInferRequest) => Promise<ModelInferResponse> {
+export function createModelInfer({ repository, statistics, maxImagePixels, responseCache }: ModelInferDeps): (request: ModelInferRequest) => Promise<ModelInferResponse> {
+  const tensorCache = responseCache?.space<CachedOutputs>("tensor");
   return async (request) => {
     if (request.modelName === "") throw invalidArgument("model_name is empty; name a model from RepositoryIndex");
     const model = repository.resolve(request.modelName, request.modelVersion);
@@ -103,30 +121,44 @@ export function createModelInfer({ repository, statistics, maxImagePixels }: Mod
     try {
       const runTensors = model.session.runTensors;
       if (!runTensors) throw new InferdError("unavailable", `model "${model.name}" runs in a runtime without tensor inputs`);
-      const feeds = await decodeInputs(model, request, maxImagePixels);
-      const outputNames = requestedOutputs(model, request);
-      const decoded = process.hrtime.bigint();
-      const results = await runTensors(feeds, outputNames).catch((error: unknown) => {
-        throw runFailure(model.name, error);
-      });
-      const inferred = process.hrtime.bigint();
+      let timings: InferTimings | undefined;
+      const compute = async (): Promise<CachedOutputs> => {
+        const feeds = await decodeInputs(model, request, maxImagePixels);
+        const outputNames = requestedOutputs(model, request);
+        const decoded = process.hrtime.bigint();
+        const results = await runTensors(feeds, outputNames).catch((error: unknown) => {
+          throw runFailure(model.name, error);
+        });
+        const inferred = process.hrtime.bigint();
+        const computed: CachedOutputs = { outputs: [], rawOutputContents: [] };
+        for (const name of outputNames) {
+          const result = results.get(name);
+          if (!result) throw new Error(`the model produced no output "${name}"`);
+          const tensor = fromRuntimeTensor(`output "${name}"`, result);
+          computed.outputs.push({ name, datatype: tensor.datatype, shape: tensor.shape.map(BigInt), parameters: {} });
+          computed.rawOutputContents.push(encodeRaw(tensor));
+        }
+        timings = { inputNs: decoded - started, inferNs: inferred - decoded, outputNs: process.hrtime.bigint() - inferred };
+        return computed;
+      };
+      const { value } = tensorCache && responseCache?.enabledFor(model)
+        ? await tensorCache.through(model, requestDigest(request), async () => {
+            const computed = await compute();
+            return { value: computed, bytes: computed.rawOutputContents.reduce((sum, raw) => sum + raw.byteLength, 0) };
+          })
+        : { value: await compute() };
       const response: ModelInferResponse = {
         modelName: model.name,
         modelVersion: model.version,
         id: request.id,
         parameters: request.parameters,
-        outputs: [],
-        rawOutputContents: [],
+        // Fresh arrays: the cached ones are shared by every answer they serve.
+        outputs: [...value.outputs],
+        rawOutputContents: [...value.rawOutputContents],
       };
-      for (const name of outputNames) {
-        const result = results.get(name);
-        if (!result) throw new Error(`the model produced no output "${name}"`);
-        const tensor = fromRuntimeTensor(`output "${name}"`, result);
-        response.outputs.push({ name, datatype: tensor.datatype, shape: tensor.shape.map(BigInt), parameters: {} });
-        response.rawOutputContents.push(encodeRaw(tensor));
-      }
       const done = process.hrtime.bigint();
-      statistics.success(model.name, model.version, done - started, { inputNs: decoded - started, inferNs: inferred - decoded, outputNs: done - inferred });
+      if (timings) statistics.success(model.name, model.version, done - started, timings);
+      else statistics.cached(model.name, model.version, done - started);
       return response;
     } catch (error) {
       statistics.fail(model.name, model.version, elapsed(started));

@@ -1,4 +1,5 @@
 import { GRPCInferenceServiceService } from "@inferd/grpc-types/inference";
+import type { ResponseCache } from "../../models/response-cache";
 import type { SharedModelRepository } from "../../models/shared-repository";
 import type { ServiceContext, ServiceModule } from "../../service-module";
 import { serveOipHttp, type OipHttpEndpoint } from "./rest/http-server";
@@ -11,10 +12,10 @@ import { createInferStatistics } from "./statistics";
  * whichever module starts first) and one statistics table. It reports SERVING once the
  * repository is loaded; it does not close the repository, its owner does.
  */
-export function createOipModule(context: ServiceContext, repository: SharedModelRepository): ServiceModule {
+export function createOipModule(context: ServiceContext, repository: SharedModelRepository, responseCache?: ResponseCache): ServiceModule {
   let accepting = true;
   let endpoint: OipHttpEndpoint | undefined;
-  const statistics = createInferStatistics();
+  const statistics = createInferStatistics(Date.now, responseCache?.counters);
   return {
     name: "inference.GRPCInferenceService",
     definition: GRPCInferenceServiceService,
@@ -24,6 +25,7 @@ export function createOipModule(context: ServiceContext, repository: SharedModel
       logger: context.logger,
       accepting: () => accepting,
       maxImagePixels: context.inference?.maxImagePixels,
+      responseCache,
     }),
     async start() {
       // REST listens first, so that its liveness probe answers while the models load.
@@ -40,6 +42,7 @@ export function createOipModule(context: ServiceContext, repository: SharedModel
           maxImagePixels: context.inference?.maxImagePixels,
           browser: context.http.browser,
           metrics: context.metrics.registry,
+          responseCache,
         });
         context.http.onListening(endpoint.address);
         context.logger.info({ address: `http://${endpoint.address}/v2` }, "OIP REST API listening");

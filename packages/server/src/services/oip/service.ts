@@ -3,6 +3,7 @@ import type { GRPCInferenceServiceServer, ModelStatistics } from "@inferd/grpc-t
 import { InferdError, toServiceError } from "../../errors";
 import type { Logger } from "../../logger";
 import type { ModelRepository } from "../../models/repository";
+import type { ResponseCache } from "../../models/response-cache";
 import type { SharedModelRepository } from "../../models/shared-repository";
 import { SERVER_VERSION } from "../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "./describe";
@@ -23,6 +24,8 @@ export interface OipServiceDeps {
   readonly accepting: () => boolean;
   /** Pixel limit of encoded images sent to image-task models. */
   readonly maxImagePixels?: number | undefined;
+  /** The server's response cache (models opt in with config.json "response_cache"). */
+  readonly responseCache?: ResponseCache | undefined;
 }
 
 /** Runs a unary handler body, mapping anything it throws through the one error table. */
@@ -57,8 +60,8 @@ export function selectStatistics(repository: ModelRepository, statistics: InferS
 }
 
 /** The handlers of inference.GRPCInferenceService over the shared model repository. */
-export function createOipService({ repository, statistics, logger, accepting, maxImagePixels }: OipServiceDeps): GRPCInferenceServiceServer {
-  const infer = createModelInfer({ repository, statistics, maxImagePixels });
+export function createOipService({ repository, statistics, logger, accepting, maxImagePixels, responseCache }: OipServiceDeps): GRPCInferenceServiceServer {
+  const infer = createModelInfer({ repository, statistics, maxImagePixels, responseCache });
   const control = createRepositoryControl(repository);
   const isReady = (name: string, version: string): boolean => {
     try {

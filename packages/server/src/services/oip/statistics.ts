@@ -1,4 +1,5 @@
 import type { InferStatistics, ModelStatistics, StatisticDuration } from "@inferd/grpc-types/inference";
+import type { CacheCounters } from "../../models/cache-counters";
 
 /** Time spent in the phases of one inference, in nanoseconds. */
 export interface InferTimings {
@@ -28,6 +29,8 @@ interface VersionStats {
 export interface InferStatisticsTable {
   /** Records a successful inference. */
   success(name: string, version: string, totalNs: bigint, timings: InferTimings): void;
+  /** Records a successful inference answered from the response cache (no compute; Triton counts it in success only). */
+  cached(name: string, version: string, totalNs: bigint): void;
   /** Records a failed inference of a resolved model version. */
   fail(name: string, version: string, totalNs: bigint): void;
   /** The statistics of one version (zeros when it never ran). */
@@ -41,8 +44,11 @@ const add = (d: Duration, ns: bigint): void => {
 };
 const out = (d: Duration): StatisticDuration => ({ count: d.count, ns: d.ns });
 
-/** Creates an empty statistics table. */
-export function createInferStatistics(now: () => number = Date.now): InferStatisticsTable {
+/**
+ * Creates an empty statistics table. `cache`: the response cache's hit/miss counters, reported
+ * as cache_hit and cache_miss (zeros without).
+ */
+export function createInferStatistics(now: () => number = Date.now, cache?: CacheCounters): InferStatisticsTable {
   const table = new Map<string, VersionStats>();
   const entry = (name: string, version: string): VersionStats => {
     const key = `${name}\u0000${version}`;
@@ -62,6 +68,11 @@ export function createInferStatistics(now: () => number = Date.now): InferStatis
       add(stats.computeInfer, timings.inferNs);
       add(stats.computeOutput, timings.outputNs);
     },
+    cached(name, version, totalNs) {
+      const stats = entry(name, version);
+      stats.lastInference = BigInt(now());
+      add(stats.success, totalNs);
+    },
     fail(name, version, totalNs) {
       const stats = entry(name, version);
       stats.lastInference = BigInt(now());
@@ -69,24 +80,27 @@ export function createInferStatistics(now: () => number = Date.now): InferStatis
     },
     get(name, version) {
       const stats = entry(name, version);
+      const counts = cache?.get(name, version);
       const inferenceStats: InferStatistics = {
         success: out(stats.success),
         fail: out(stats.fail),
-        // inferd runs each request as it comes: there is no scheduling queue or response cache.
+        // inferd runs each request as it comes: there is no scheduling queue.
         queue: out(zero()),
         computeInput: out(stats.computeInput),
         computeInfer: out(stats.computeInfer),
         computeOutput: out(stats.computeOutput),
-        cacheHit: out(zero()),
-        cacheMiss: out(zero()),
+        // Hits and misses of Infer, Run and ModelInfer alike: the cache is one per model version.
+        cacheHit: counts ? out(counts.hits) : out(zero()),
+        cacheMiss: counts ? out(counts.misses) : out(zero()),
       };
       return {
         name,
         version,
         lastInference: stats.lastInference,
-        // Without batching, every request is one execution; inference_count counts requests.
-        inferenceCount: stats.success.count,
-        executionCount: stats.success.count,
+        // Without batching, every computed request is one execution; as in Triton, neither
+        // count includes requests answered from the response cache.
+        inferenceCount: stats.computeInfer.count,
+        executionCount: stats.computeInfer.count,
         inferenceStats,
         batchStats: [],
         memoryUsage: [],

@@ -16,6 +16,7 @@ import type { SharedModelRepository } from "../../../models/shared-repository";
 import { SERVER_VERSION } from "../../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "../describe";
 import { createRepositoryControl } from "../repository-control";
+import type { ResponseCache } from "../../../models/response-cache";
 import { createModelInfer } from "../infer";
 import { OIP_EXTENSIONS, selectStatistics } from "../service";
 import type { InferStatisticsTable } from "../statistics";
@@ -57,6 +58,8 @@ export interface OipHttpOptions {
   readonly browser?: GrpcWebBridge | undefined;
   /** When set (metrics on), `GET /metrics` serves it as Prometheus text, behind the same auth as /v2. */
   readonly metrics?: Registry | undefined;
+  /** The server's response cache (models opt in with config.json "response_cache"). */
+  readonly responseCache?: ResponseCache | undefined;
 }
 
 /** A listening REST endpoint. */
@@ -96,7 +99,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 /** Starts the REST endpoint. */
 export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndpoint> {
   const { repository, statistics } = options;
-  const infer = createModelInfer({ repository, statistics, maxImagePixels: options.maxImagePixels });
+  const infer = createModelInfer({ repository, statistics, maxImagePixels: options.maxImagePixels, responseCache: options.responseCache });
   const repositoryControl = createRepositoryControl(repository);
   const ready = (name: string, version: string): boolean => {
     try {
