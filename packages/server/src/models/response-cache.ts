@@ -17,8 +17,11 @@ export interface ResponseCache {
   readonly counters: CacheCounters;
   /** The server-wide bound, in bytes. */
   readonly maxBytes: number;
-  /** Bytes held now (values as their producers sized them, plus a fixed per-entry overhead). */
-  bytes(): number;
+  /**
+   * Bytes held now (values as their producers sized them, plus a fixed per-entry overhead),
+   * in all, or by one model's entries.
+   */
+  bytes(model?: string): number;
   /** Entries held now. */
   entries(): number;
   /** Whether the model's config enables the cache (and the server-wide bound is above 0). */
@@ -139,7 +142,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   const cache: ResponseCache = {
     counters,
     maxBytes,
-    bytes: () => all?.calculatedSize ?? 0,
+    bytes: (model) => (model === undefined ? (all?.calculatedSize ?? 0) : (models.get(model)?.lru.calculatedSize ?? 0)),
     entries: () => all?.size ?? 0,
     enabledFor: (model) => maxBytes > 0 && model.config.responseCache.enable,
     space<T>(space: string): CacheSpace<T> {
