@@ -83,3 +83,10 @@ test("gRPC-Web CORS origins: none by default; --cors-origin / INFERD_CORS_ORIGIN
   expect(parseBinaryConfig([], { INFERD_CORS_ORIGINS: "*" }).server.corsOrigins).toEqual(["*"]);
 });
 
+
+test("--response-cache-mb / INFERD_RESPONSE_CACHE_MB bound the response cache; 0 turns it off; unset leaves the default", () => {
+  expect(parseBinaryConfig(["--response-cache-mb", "64"], {}).server.inference).toMatchObject({ responseCacheBytes: 64 * 1024 * 1024 });
+  expect(parseBinaryConfig([], { INFERD_RESPONSE_CACHE_MB: "0" }).server.inference).toMatchObject({ responseCacheBytes: 0 });
+  expect(parseBinaryConfig([], {}).server.inference).not.toHaveProperty("responseCacheBytes");
+  expect(() => parseBinaryConfig(["--response-cache-mb", "-1"], {})).toThrow(ConfigError);
+});

@@ -34,3 +34,18 @@ test("a config without a task, or with task tensor, is a tensor model", () => {
   const config = parseModelConfig({ task: "tensor", description: "adds", versions: { "2": { package: "p", file: "m.onnx" } } });
   expect(config).toMatchObject({ task: "tensor", description: "adds", versions: { "2": { package: "p", file: "m.onnx" } } });
 });
+
+test("response_cache: off by default; enable and max_bytes for image and tensor models; bad values name the field", () => {
+  expect(parseModelConfig({ task: "classification", input: { width: 8, height: 8 } }).responseCache).toEqual({ enable: false, maxBytes: 0 });
+  expect(parseModelConfig({ task: "classification", input: { width: 8, height: 8 }, response_cache: { enable: true } }).responseCache).toEqual({ enable: true, maxBytes: 0 });
+  expect(parseModelConfig({ task: "tensor", response_cache: { enable: true, max_bytes: 4096 } }).responseCache).toEqual({ enable: true, maxBytes: 4096 });
+  for (const [cache, field] of [
+    [{ enable: "yes" }, "response_cache.enable"],
+    [{ max_bytes: -1 }, "response_cache.max_bytes"],
+    [{ max_bytes: 1.5 }, "response_cache.max_bytes"],
+    [{ size: 1 }, "response_cache.size"],
+    [true, "response_cache"],
+  ] as const) {
+    expect(() => parseModelConfig({ task: "tensor", response_cache: cache })).toThrow(`"${field}"`);
+  }
+});
