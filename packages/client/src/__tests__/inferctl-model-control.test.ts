@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createOipClient, type OipClient } from "../oip/oip-client";
@@ -14,6 +14,8 @@ const cli = (...args: string[]): Promise<CliRun> => runCli(["--address", fixture
 beforeAll(async () => {
   models = await mkdtemp(join(tmpdir(), "inferctl-model-control-"));
   await writeTensorModel(models, "mixed", mixedModel());
+  // The model's response cache is on: a repeated request shows as a cache hit in the stats.
+  await writeFile(join(models, "mixed", "config.json"), JSON.stringify({ response_cache: { enable: true } }));
   fixture = await startServer({ modelsDir: models, inference: { modelThreads: 1, modelControlMode: "explicit" } });
   oip = createOipClient({ address: fixture.address });
 });
@@ -41,12 +43,13 @@ test("models load, stats and unload drive the server's repository; failures exit
   expect(loaded).toMatchObject({ code: 0, stdout: "mixed loaded\n" });
   expect(await oip.modelReady("mixed")).toBe(true);
   await infer();
+  await infer();
 
   const stats = JSON.parse((await cli("--json", "models", "stats", "mixed")).stdout) as Array<{ name: string; version: string; inferenceStats: { success: { count: string } } }>;
-  expect(stats).toEqual([expect.objectContaining({ name: "mixed", version: "1", inferenceStats: expect.objectContaining({ success: expect.objectContaining({ count: "1" }) }) })]);
+  expect(stats).toEqual([expect.objectContaining({ name: "mixed", version: "1", inferenceStats: expect.objectContaining({ success: expect.objectContaining({ count: "2" }) }) })]);
   const table = await cli("models", "stats");
-  expect(table.stdout).toMatch(/^MODEL\s+VERSION\s+SUCCESS\s+FAIL\s+AVG MS\s+LAST INFERENCE$/m);
-  expect(table.stdout).toMatch(/^mixed\s+1\s+1\s+0\s+\d/m);
+  expect(table.stdout).toMatch(/^MODEL\s+VERSION\s+SUCCESS\s+FAIL\s+CACHE HITS\s+CACHE MISSES\s+AVG MS\s+LAST INFERENCE$/m);
+  expect(table.stdout).toMatch(/^mixed\s+1\s+2\s+0\s+1\s+1\s+\d/m);
 
   expect(await cli("models", "unload", "mixed")).toMatchObject({ code: 0, stdout: "mixed unloaded\n" });
   expect(await oip.modelReady("mixed")).toBe(false);

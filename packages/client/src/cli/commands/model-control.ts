@@ -30,6 +30,9 @@ function statsRow(s: ModelStatistics): string[] {
     s.version,
     String(count),
     String(s.inferenceStats?.fail?.count ?? 0n),
+    // Response cache: hits were answered without running the model (servers without a cache report 0).
+    String(s.inferenceStats?.cacheHit?.count ?? 0n),
+    String(s.inferenceStats?.cacheMiss?.count ?? 0n),
     count > 0n ? ms((success?.ns ?? 0n) / count) : "",
     s.lastInference > 0n ? new Date(Number(s.lastInference)).toISOString() : "",
   ];
@@ -79,7 +82,7 @@ export function registerModelControlCommands(program: Command, contextFor: Conte
         context.note("no ready model versions");
         return;
       }
-      const columns = ["model", "version", "success", "fail", "avg ms", "last inference"].map((header) => ({ header }));
+      const columns = ["model", "version", "success", "fail", "cache hits", "cache misses", "avg ms", "last inference"].map((header) => ({ header }));
       context.print(formatTable(columns, stats.map(statsRow)));
     });
 }
