@@ -1,5 +1,6 @@
 import type { Scenario } from "../context";
 import { admissionScenario } from "./admission";
+import { cacheScenario } from "./cache";
 import { inferOverheadScenario } from "./infer-overhead";
 import { inferThroughputScenario } from "./infer-throughput";
 import { listFilesScenario } from "./list-files";
@@ -22,4 +23,5 @@ export const SCENARIOS: readonly Scenario[] = [
   oipRestScenario,
   startupScenario,
   admissionScenario,
+  cacheScenario,
 ];
