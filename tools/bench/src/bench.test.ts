@@ -23,7 +23,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
   });
 }
 
-const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "oip-overhead", "oip-rest", "startup", "admission"];
+const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "oip-overhead", "oip-rest", "startup", "admission", "cache"];
 
 test("pnpm bench --quick --json runs every scenario and prints one JSON line with finite figures", async () => {
   expect(existsSync(main)).toBe(true); // run `pnpm build` first
@@ -57,6 +57,7 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
     "startup/time_to_serving",
     "admission/server_peak_rss",
     "admission/ping_p99",
+    "cache/req_per_s",
   ];
   expect(required.filter((id) => !report.figures.some((f) => `${f.scenario}/${f.name}` === id))).toEqual([]);
   const broken = report.figures.filter(
