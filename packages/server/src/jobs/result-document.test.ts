@@ -8,6 +8,7 @@ const outcome = {
   imageHeight: 360,
   results: [{ box: { x: Math.fround(41.3), y: 134, width: Math.fround(0.1), height: 45 }, label: "text", classId: 0, confidence: Math.fround(0.6), color: "" }],
   timings: { decodeMs: 1.5, preprocessMs: 2, inferenceMs: 3.25, postprocessMs: 0.5, totalMs: 7.25 },
+  cached: false,
 };
 
 test("the stored result document uses the proto3 JSON names and prints floats without noise", () => {

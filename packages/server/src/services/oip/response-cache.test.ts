@@ -122,7 +122,7 @@ test("Infer: a threshold-only change is a hit, counted in the model's OIP statis
   const png = await renderSvg(40, 40, "", "#0000ff");
   const call = (confidenceThreshold: number) =>
     new Promise<InferResponse>((resolve, reject) => {
-      const r: InferRequest = { model: "classifier", version: "", image: { $case: "imageData", value: png }, parameters: { confidenceThreshold, maxResults: 3 } };
+      const r: InferRequest = { model: "classifier", version: "", image: { $case: "imageData", value: png }, parameters: { confidenceThreshold, maxResults: 3, returnMask: false } };
       v1.infer(r, new Metadata(), (error, response) => (error ? reject(error) : resolve(response)));
     });
   const all = await call(0);
