@@ -155,7 +155,8 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
       const { value: raw, hit: cached } = rawOutputs
         ? await rawOutputs.through(model, digestOf([image]), async () => {
             const value = await run();
-            return { value, bytes: value.outputs.reduce((sum, o) => sum + o.data.byteLength, 0) };
+            // The backing buffers, not the views: that is what the entry keeps alive.
+            return { value, bytes: value.outputs.reduce((sum, o) => sum + o.data.buffer.byteLength, 0) };
           })
         : { value: await run(), hit: false };
       const { geometry } = raw;

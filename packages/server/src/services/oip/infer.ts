@@ -144,7 +144,8 @@ export function createModelInfer({ repository, statistics, maxImagePixels, respo
       const { value } = tensorCache && responseCache?.enabledFor(model)
         ? await tensorCache.through(model, requestDigest(request), async () => {
             const computed = await compute();
-            return { value: computed, bytes: computed.rawOutputContents.reduce((sum, raw) => sum + raw.byteLength, 0) };
+            // The backing buffers, not the views: that is what the entry keeps alive.
+            return { value: computed, bytes: computed.rawOutputContents.reduce((sum, raw) => sum + raw.buffer.byteLength, 0) };
           })
         : { value: await compute() };
       const response: ModelInferResponse = {
