@@ -25,6 +25,8 @@ export interface InferenceOptions {
   readonly decodeBudgetBytes?: number;
   /** Nice value of helper threads (decoding, models) so the event loop comes first; 0 leaves them alone. Default 10. */
   readonly helperThreadNice?: number;
+  /** Median run time (µs, over windows of 16 runs) past which an `"execution": "inline"` model moves to a worker thread (--inline-max-run-us). Default 1000. */
+  readonly inlineMaxRunUs?: number;
   /** Loads model files; default onnxruntime in a supervised worker thread per model version (tests wrap it). */
   readonly loader?: ModelLoader;
 }
