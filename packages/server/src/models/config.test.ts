@@ -34,3 +34,10 @@ test("a config without a task, or with task tensor, is a tensor model", () => {
   const config = parseModelConfig({ task: "tensor", description: "adds", versions: { "2": { package: "p", file: "m.onnx" } } });
   expect(config).toMatchObject({ task: "tensor", description: "adds", versions: { "2": { package: "p", file: "m.onnx" } } });
 });
+
+test("execution is worker unless a config asks for inline; anything else is rejected", () => {
+  expect(parseModelConfig({}).execution).toBe("worker");
+  expect(parseModelConfig({ execution: "inline" }).execution).toBe("inline");
+  expect(parseModelConfig({ task: "classification", input: { width: 8, height: 8 }, execution: "inline" }).execution).toBe("inline");
+  expect(() => parseModelConfig({ execution: "main-thread" })).toThrow(ModelConfigError);
+});
