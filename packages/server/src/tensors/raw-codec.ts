@@ -24,15 +24,22 @@ export function decodeRaw(what: string, datatype: OipDatatype, shape: readonly n
     );
   }
   const Typed = info.array as NonNullable<typeof info.array>;
-  // Copy into a buffer of its own: protobuf's buffers are shared and not aligned for the type.
-  const copy = new ArrayBuffer(expected);
-  new Uint8Array(copy).set(raw);
-  const data = new Typed(copy, 0, count);
+  // A view of the received bytes when they sit at an offset aligned for the type (no copy on
+  // the hot path; nothing writes to a received message afterwards), else a copy: a typed array
+  // cannot start at an unaligned offset. A worker-thread session copies what it does not own
+  // whole before transferring it (models/tensor-run.ts), so a view never detaches the message.
+  const data = raw.byteOffset % info.size === 0 ? new Typed(raw.buffer as ArrayBuffer, raw.byteOffset, count) : new Typed(copyOf(raw), 0, count);
   if (datatype === "BOOL") {
     const bad = (data as Uint8Array).findIndex((b) => b > 1);
     if (bad >= 0) throw invalidArgument(`${what}: BOOL element ${bad} is ${(data as Uint8Array)[bad]}; BOOL bytes must be 0 or 1`);
   }
   return { datatype, shape, data } as HostTensor;
+}
+
+function copyOf(raw: Uint8Array): ArrayBuffer {
+  const copy = new ArrayBuffer(raw.byteLength);
+  new Uint8Array(copy).set(raw);
+  return copy;
 }
 
 function splitBytesElements(what: string, count: number, raw: Uint8Array): Uint8Array[] {
