@@ -72,6 +72,13 @@ test("aligned raw input is decoded as a view of the received bytes, unaligned in
   expect((copy.data as Float32Array).buffer).not.toBe(frame.buffer);
 });
 
+test("raw input that spans its whole buffer is copied, so that a worker's transfer cannot detach the caller's bytes", () => {
+  const whole = Buffer.from(Float32Array.from([1, 2]).buffer);
+  const decoded = decodeRaw("x", "FP32", [2], whole);
+  expect((decoded.data as Float32Array).buffer).not.toBe(whole.buffer);
+  expect(decoded.data).toEqual(Float32Array.from([1, 2]));
+});
+
 test.each(SAMPLES.filter(([datatype]) => datatype !== "FP16"))("%s survives typed contents", (datatype, data) => {
   const contents = encodeContents(tensor(datatype, data));
   expect(decodeContents('input "x"', datatype, [2, 2], contents)).toEqual(tensor(datatype, data));

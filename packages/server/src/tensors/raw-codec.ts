@@ -24,11 +24,15 @@ export function decodeRaw(what: string, datatype: OipDatatype, shape: readonly n
     );
   }
   const Typed = info.array as NonNullable<typeof info.array>;
-  // A view of the received bytes when they sit at an offset aligned for the type (no copy on
-  // the hot path; nothing writes to a received message afterwards), else a copy: a typed array
-  // cannot start at an unaligned offset. A worker-thread session copies what it does not own
-  // whole before transferring it (models/tensor-run.ts), so a view never detaches the message.
-  const data = raw.byteOffset % info.size === 0 ? new Typed(raw.buffer as ArrayBuffer, raw.byteOffset, count) : new Typed(copyOf(raw), 0, count);
+  // A view of the received bytes (no copy on the hot path; nothing writes to a received
+  // message afterwards) when they sit at an offset aligned for the type and are only part of
+  // their buffer; else a copy. A typed array cannot start at an unaligned offset. And a
+  // worker-thread session transfers (detaches) a buffer that a tensor spans whole, copying the
+  // rest (models/tensor-run.ts): a view of a caller's whole buffer would detach the caller's
+  // bytes, so such input is copied into a buffer of its own, which is then transferred free.
+  const partial = raw.byteOffset !== 0 || raw.byteLength !== raw.buffer.byteLength;
+  const view = partial && raw.byteOffset % info.size === 0;
+  const data = view ? new Typed(raw.buffer as ArrayBuffer, raw.byteOffset, count) : new Typed(copyOf(raw), 0, count);
   if (datatype === "BOOL") {
     const bad = (data as Uint8Array).findIndex((b) => b > 1);
     if (bad >= 0) throw invalidArgument(`${what}: BOOL element ${bad} is ${(data as Uint8Array)[bad]}; BOOL bytes must be 0 or 1`);
