@@ -126,6 +126,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "metrics-port": { env: "INFERD_METRICS_PORT", type: "string", help: "serve Prometheus metrics at http://host:port/metrics (default off)" },
   "metrics-host": { env: "INFERD_METRICS_HOST", type: "string", help: `interface of the metrics endpoint; it has no auth (default ${DEFAULT_METRICS_HOST})` },
   "model-threads": { env: "INFERD_MODEL_THREADS", type: "string", help: "onnxruntime threads per model; 0 = all cores (default 0)" },
+  "inline-max-run-us": {
+    env: "INFERD_INLINE_MAX_RUN_US",
+    type: "string",
+    help: 'median run time (µs, over 16 runs) past which a model with "execution": "inline" moves to a worker thread (default 1000)',
+  },
   "job-workers": { env: "INFERD_JOB_WORKERS", type: "string", help: "Run jobs processed at the same time (default 1)" },
   "job-queue-size": { env: "INFERD_JOB_QUEUE_SIZE", type: "string", help: "Run jobs that may wait for a worker (default 100)" },
   "job-retention": {
@@ -302,6 +307,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const httpHost = text("http-host");
   const corsOrigins = text("cors-origin")?.split(",").map((origin) => origin.trim()).filter((origin) => origin.length > 0);
   const modelThreads = optionalInt("model-threads", 0, 1024);
+  const inlineMaxRunUs = optionalInt("inline-max-run-us", 1, 1_000_000);
   const jobWorkers = optionalInt("job-workers", 1, 64);
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
   const jobRetentionText = text("job-retention");
@@ -354,6 +360,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       ...(maxStudioSessions !== undefined ? { maxStudioSessions } : {}),
       inference: {
         ...(modelThreads !== undefined ? { modelThreads } : {}),
+        ...(inlineMaxRunUs !== undefined ? { inlineMaxRunUs } : {}),
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),
         ...(jobQueueSize !== undefined ? { jobQueueSize } : {}),
         ...(jobRetentionMs !== undefined ? { jobRetentionMs } : {}),

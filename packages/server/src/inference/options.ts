@@ -27,6 +27,8 @@ export interface InferenceOptions {
   readonly helperThreadNice?: number;
   /** Server-wide bound of the response cache, in bytes (--response-cache-mb); 0 turns it off. Default 256 MiB. */
   readonly responseCacheBytes?: number;
+  /** Median run time (µs, over windows of 16 runs) past which an `"execution": "inline"` model moves to a worker thread (--inline-max-run-us). Default 1000. */
+  readonly inlineMaxRunUs?: number;
   /** Loads model files; default onnxruntime in a supervised worker thread per model version (tests wrap it). */
   readonly loader?: ModelLoader;
 }

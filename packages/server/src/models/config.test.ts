@@ -49,3 +49,10 @@ test("response_cache: off by default; enable and max_bytes for image and tensor 
     expect(() => parseModelConfig({ task: "tensor", response_cache: cache })).toThrow(`"${field}"`);
   }
 });
+
+test("execution is worker unless a config asks for inline; anything else is rejected", () => {
+  expect(parseModelConfig({}).execution).toBe("worker");
+  expect(parseModelConfig({ execution: "inline" }).execution).toBe("inline");
+  expect(parseModelConfig({ task: "classification", input: { width: 8, height: 8 }, execution: "inline" }).execution).toBe("inline");
+  expect(() => parseModelConfig({ execution: "main-thread" })).toThrow(ModelConfigError);
+});

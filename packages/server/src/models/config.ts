@@ -98,9 +98,18 @@ export interface ResponseCacheConfig {
   readonly maxBytes: number;
 }
 
+/**
+ * Where a model's session runs: "worker" (default), its own supervised worker thread; or
+ * "inline", on the server's main thread, for tiny models whose run takes microseconds (two
+ * thread wake-ups per call cost more than the run). An inline model that turns out slow is
+ * moved to a worker (see models/inline-runtime.ts).
+ */
+export type ExecutionMode = "worker" | "inline";
+
 /** A validated config.json with every default filled in. */
 export interface ModelConfig {
   readonly task: ModelTask;
+  readonly execution: ExecutionMode;
   readonly description: string;
   readonly input: InputConfig;
   /** Output tensor names to read; default: the model's first output. */
@@ -230,7 +239,11 @@ function parseResponseCache(raw: unknown): ResponseCacheConfig {
 }
 
 /** Fields a tensor model's config.json may have: the rest describe image pre- and post-processing. */
-const TENSOR_FIELDS = ["task", "description", "versions", "response_cache"] as const;
+const TENSOR_FIELDS = ["task", "description", "versions", "response_cache", "execution"] as const;
+
+function execution(root: Json): ExecutionMode {
+  return oneOf<ExecutionMode>(root["execution"], "execution", ["worker", "inline"], "worker");
+}
 
 /**
  * A tensor model's config: only a description and version sources; the image fields keep their
@@ -242,6 +255,7 @@ function parseTensorConfig(root: Json): ModelConfig {
   return {
     ...image,
     task: "tensor",
+    execution: execution(root),
     description: string(root["description"], "description", ""),
     versions: parseVersions(root["versions"]),
     responseCache: parseResponseCache(root["response_cache"]),
@@ -252,7 +266,7 @@ function parseTensorConfig(root: Json): ModelConfig {
 export function parseModelConfig(raw: unknown): ModelConfig {
   const root = object(raw, "(root)");
   if (root["task"] === undefined || root["task"] === "tensor") return parseTensorConfig(root);
-  onlyKeys(root, "", ["task", "description", "input", "outputs", "labels", "defaults", "text_detection", "detection", "segmentation", "classification", "versions", "response_cache"]);
+  onlyKeys(root, "", ["task", "description", "input", "outputs", "labels", "defaults", "text_detection", "detection", "segmentation", "classification", "versions", "response_cache", "execution"]);
   const task = oneOf(root["task"], "task", TASKS, "classification");
   const defaults = object(root["defaults"], "defaults");
   onlyKeys(defaults, "defaults", ["confidence_threshold", "iou_threshold", "max_results"]);
@@ -267,6 +281,7 @@ export function parseModelConfig(raw: unknown): ModelConfig {
   const defaultConfidence = task === "text-detection" ? 0.6 : task === "segmentation" ? 0.5 : task === "classification" ? 0 : 0.25;
   return {
     task,
+    execution: execution(root),
     description: string(root["description"], "description", ""),
     input: parseInput(root["input"], task),
     outputs: strings(root["outputs"], "outputs"),

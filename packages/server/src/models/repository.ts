@@ -8,6 +8,7 @@ import { errorMessage, fileFingerprint, listModelFolders, MODEL_NAME_PATTERN, ne
 import { resolvePackageFile } from "./package-file";
 import type { ModelLoader, ModelSession, RuntimeOptions, TensorSignature } from "./runtime";
 import { createSupervisedLoader } from "./worker-supervisor";
+import { createExecutionLoader, DEFAULT_INLINE_MAX_RUN_US } from "./inline-runtime";
 import { quote } from "../quote";
 
 /**
@@ -103,6 +104,8 @@ export interface ModelRepositoryOptions {
   readonly logger?: Logger;
   /** Loads one model file; default onnxruntime-node on the CPU, in a supervised (restarted) worker thread per model version. */
   readonly loader?: ModelLoader;
+  /** Median run time (µs, over windows of 16 runs) past which an `"execution": "inline"` model moves to a worker thread. Default {@link DEFAULT_INLINE_MAX_RUN_US}. */
+  readonly inlineMaxRunUs?: number;
   /** What `load()` loads: every model (default), or none (model control mode explicit). */
   readonly startup?: "all" | "none";
 }
@@ -170,7 +173,9 @@ const UNLOADED = "unloaded; load it with RepositoryModelLoad (inferctl models lo
 /** Creates a repository over a models dir; call {@link ModelRepository.load} to load it. */
 export function createModelRepository(options: ModelRepositoryOptions): ModelRepository {
   const logger = options.logger ?? silentLogger;
-  const loader = options.loader ?? createSupervisedLoader({ logger });
+  const loader =
+    options.loader ??
+    createExecutionLoader({ worker: createSupervisedLoader({ logger }), maxRunUs: options.inlineMaxRunUs ?? DEFAULT_INLINE_MAX_RUN_US, logger });
   const runtime: RuntimeOptions = {
     intraOpThreads: options.runtime?.intraOpThreads ?? 0,
     interOpThreads: options.runtime?.interOpThreads ?? 0,
@@ -236,7 +241,7 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
     try {
       path = modelPath(name, config, version);
       if (!existsSync(path)) throw new Error(`${path} does not exist`);
-      const session = await loader(path, runtime);
+      const session = await loader(path, { ...runtime, execution: config.execution });
       try {
         const binding = bindTensors(config, session);
         logger.info({ model: name, version, path, ms: Date.now() - started }, "model loaded");

@@ -50,6 +50,11 @@ export interface RuntimeOptions {
   readonly interOpThreads: number;
   /** Nice value of the model's threads (Linux; 0 or absent: unchanged). */
   readonly threadNice?: number;
+  /**
+   * Where the session runs (the model's config.json `execution`); absent means "worker".
+   * Only the default loader (`createExecutionLoader` in inline-runtime.ts) reads it.
+   */
+  readonly execution?: "worker" | "inline";
 }
 
 /** Loads a model into a {@link ModelSession}. */

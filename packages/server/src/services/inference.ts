@@ -148,6 +148,7 @@ export function createInferenceRepository(context: ServiceContext, options: Infe
     logger: context.logger,
     runtime: { intraOpThreads: options.modelThreads ?? 0, threadNice: options.helperThreadNice ?? DEFAULT_HELPER_THREAD_NICE },
     ...(options.loader ? { loader: options.loader } : {}),
+    ...(options.inlineMaxRunUs !== undefined ? { inlineMaxRunUs: options.inlineMaxRunUs } : {}),
     // Mode explicit loads only what load calls ask for (Triton's meaning).
     startup: options.modelControlMode === "explicit" ? "none" : "all",
   });

@@ -58,6 +58,27 @@ test("raw input from an unaligned slice of a larger buffer decodes", () => {
   expect([...(decodeRaw("x", "FP64", [1], big.subarray(1)).data as Float64Array)]).toEqual([2.5]);
 });
 
+test("aligned raw input is decoded as a view of the received bytes, unaligned input as a copy", () => {
+  const frame = Buffer.alloc(1 + 8 * 4);
+  const aligned = frame.subarray(8, 8 + 16);
+  new Float32Array(aligned.buffer, aligned.byteOffset, 4).set([1, 2, 3, 4]);
+  const view = decodeRaw("x", "FP32", [4], aligned);
+  expect(view.data).toEqual(Float32Array.from([1, 2, 3, 4]));
+  expect((view.data as Float32Array).buffer).toBe(frame.buffer);
+  const unaligned = frame.subarray(1, 1 + 16);
+  unaligned.set(aligned);
+  const copy = decodeRaw("x", "FP32", [4], unaligned);
+  expect(copy.data).toEqual(Float32Array.from([1, 2, 3, 4]));
+  expect((copy.data as Float32Array).buffer).not.toBe(frame.buffer);
+});
+
+test("raw input that spans its whole buffer is copied, so that a worker's transfer cannot detach the caller's bytes", () => {
+  const whole = Buffer.from(Float32Array.from([1, 2]).buffer);
+  const decoded = decodeRaw("x", "FP32", [2], whole);
+  expect((decoded.data as Float32Array).buffer).not.toBe(whole.buffer);
+  expect(decoded.data).toEqual(Float32Array.from([1, 2]));
+});
+
 test.each(SAMPLES.filter(([datatype]) => datatype !== "FP16"))("%s survives typed contents", (datatype, data) => {
   const contents = encodeContents(tensor(datatype, data));
   expect(decodeContents('input "x"', datatype, [2, 2], contents)).toEqual(tensor(datatype, data));

@@ -24,15 +24,26 @@ export function decodeRaw(what: string, datatype: OipDatatype, shape: readonly n
     );
   }
   const Typed = info.array as NonNullable<typeof info.array>;
-  // Copy into a buffer of its own: protobuf's buffers are shared and not aligned for the type.
-  const copy = new ArrayBuffer(expected);
-  new Uint8Array(copy).set(raw);
-  const data = new Typed(copy, 0, count);
+  // A view of the received bytes (no copy on the hot path; nothing writes to a received
+  // message afterwards) when they sit at an offset aligned for the type and are only part of
+  // their buffer; else a copy. A typed array cannot start at an unaligned offset. And a
+  // worker-thread session transfers (detaches) a buffer that a tensor spans whole, copying the
+  // rest (models/tensor-run.ts): a view of a caller's whole buffer would detach the caller's
+  // bytes, so such input is copied into a buffer of its own, which is then transferred free.
+  const partial = raw.byteOffset !== 0 || raw.byteLength !== raw.buffer.byteLength;
+  const view = partial && raw.byteOffset % info.size === 0;
+  const data = view ? new Typed(raw.buffer as ArrayBuffer, raw.byteOffset, count) : new Typed(copyOf(raw), 0, count);
   if (datatype === "BOOL") {
     const bad = (data as Uint8Array).findIndex((b) => b > 1);
     if (bad >= 0) throw invalidArgument(`${what}: BOOL element ${bad} is ${(data as Uint8Array)[bad]}; BOOL bytes must be 0 or 1`);
   }
   return { datatype, shape, data } as HostTensor;
+}
+
+function copyOf(raw: Uint8Array): ArrayBuffer {
+  const copy = new ArrayBuffer(raw.byteLength);
+  new Uint8Array(copy).set(raw);
+  return copy;
 }
 
 function splitBytesElements(what: string, count: number, raw: Uint8Array): Uint8Array[] {

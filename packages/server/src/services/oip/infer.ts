@@ -77,7 +77,9 @@ const elapsed = (from: bigint): bigint => process.hrtime.bigint() - from;
  * says what is wrong. Anything else (a dead worker thread, ...) stays internal.
  */
 function runFailure(model: string, error: unknown): unknown {
-  const message = error instanceof Error ? error.message : "";
+  // Not `instanceof Error`: an inline session's error comes from onnxruntime's realm, which
+  // differs from the caller's under test runners with their own realm (jest).
+  const message = typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string" ? (error as Error).message : "";
   if (!message.startsWith("Non-zero status code returned while running")) return error;
   return new InferdError("invalid-argument", `model "${model}" cannot run on these inputs: ${message}`, { cause: error });
 }

@@ -42,6 +42,7 @@ beforeAll(async () => {
   await writeModel(models, "add", { task: "tensor", description: "a + b" }, addModel("FP32"));
   await writeModel(models, "add", { task: "tensor", description: "a + b" }, addModel("FP32"), "2");
   await writeModel(models, "add64", {}, addModel("INT64"));
+  await writeModel(models, "add-inline", { execution: "inline" }, addModel("FP32"));
   await writeModel(models, "multi", {}, multiModel());
   await writeModel(models, "classifier", { task: "classification", labels: ["r", "g", "b"], input: { width: 32, height: 32 } }, classifierModel());
   await writeModel(models, "broken", {}, Buffer.from("not an onnx model"));
@@ -132,6 +133,22 @@ test("ModelInfer with raw contents: a dynamic batch dimension, id and parameters
     expect(response.outputs).toEqual([{ name: "sum", datatype: "FP32", shape: [BigInt(batch), 3n], parameters: {} }]);
     expect(output(response, "sum").data).toEqual(Float32Array.from(a, (v, i) => v + (b[i] as number)));
   }
+});
+
+test("an inline model (execution inline) answers ModelInfer like a worker model; its run errors map the same", async () => {
+  const a = Float32Array.from([1, 2, 3, 4, 5, 6]);
+  const b = Float32Array.from([10, 20, 30, 40, 50, 60]);
+  for (const modelName of ["add", "add-inline"]) {
+    const response = await infer({ modelName, inputs: [input("a", "FP32", [2, 3]), input("b", "FP32", [2, 3])], rawInputContents: [Buffer.from(a.buffer), Buffer.from(b.buffer)] });
+    expect(output(response, "sum").data).toEqual(Float32Array.from([11, 22, 33, 44, 55, 66]));
+    // Batch 2 + batch 3 do not broadcast: onnxruntime refuses the run itself.
+    const c = new Float32Array(9);
+    await expect(
+      infer({ modelName, inputs: [input("a", "FP32", [2, 3]), input("b", "FP32", [3, 3])], rawInputContents: [Buffer.from(a.buffer), Buffer.from(c.buffer)] }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+  }
+  const live = await rpc(client.serverLive, {});
+  expect(live).toEqual({ live: true });
 });
 
 test("ModelInfer with typed contents; INT64 beyond 2^53 stays exact; no version means the newest", async () => {
@@ -278,7 +295,7 @@ test("ModelStatistics: counts and cumulative ns per model and version", async ()
   expect(after!.inferenceStats!.computeInfer!.ns).toBeGreaterThan(before!.inferenceStats!.computeInfer!.ns);
   expect(after!.lastInference).toBeGreaterThan(0n);
   const all = await rpc<ModelStatisticsRequest, ModelStatisticsResponse>(client.modelStatistics, { name: "", version: "" });
-  expect(all.modelStats.map((s) => `${s.name}/${s.version}`).sort()).toEqual(["add/1", "add/2", "add64/1", "classifier/1", "identity-typed/1", "identity/1", "multi/1"]);
+  expect(all.modelStats.map((s) => `${s.name}/${s.version}`).sort()).toEqual(["add-inline/1", "add/1", "add/2", "add64/1", "classifier/1", "identity-typed/1", "identity/1", "multi/1"]);
   await expect(rpc<ModelStatisticsRequest, ModelStatisticsResponse>(client.modelStatistics, { name: "nope", version: "" })).rejects.toMatchObject({ code: status.NOT_FOUND });
   await expect(rpc<ModelStatisticsRequest, ModelStatisticsResponse>(client.modelStatistics, { name: "add", version: "5" })).rejects.toMatchObject({ code: status.NOT_FOUND });
 });
