@@ -9,7 +9,7 @@ import { decodeRaw, encodeRaw } from "../../tensors/raw-codec";
 import { checkShape, toShape } from "../../tensors/shape";
 import type { HostTensor } from "../../tensors/tensor";
 import { imageToTensor, isImageInput } from "./image-input";
-import type { InferStatisticsTable } from "./statistics";
+import type { InferStatisticsTable } from "../../engine/statistics";
 import { quote } from "../../quote";
 
 /** The protocol datatype of a model tensor (its onnxruntime type when the protocol has none). */

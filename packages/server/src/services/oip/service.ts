@@ -8,7 +8,7 @@ import { SERVER_VERSION } from "../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "./describe";
 import { createModelInfer } from "./infer";
 import { createRepositoryControl } from "./repository-control";
-import type { InferStatisticsTable } from "./statistics";
+import type { InferStatisticsTable } from "../../engine/statistics";
 import { quote } from "../../quote";
 
 /** Protocol extensions inferd implements in full (ServerMetadata reports exactly these). */

@@ -18,7 +18,7 @@ import { modelConfig, modelMetadata, repositoryIndex } from "../describe";
 import { createRepositoryControl } from "../repository-control";
 import { createModelInfer } from "../infer";
 import { OIP_EXTENSIONS, selectStatistics } from "../service";
-import type { InferStatisticsTable } from "../statistics";
+import type { InferStatisticsTable } from "../../../engine/statistics";
 import { HEADER_LENGTH, inferResponseBody, parseInferBody } from "./infer-body";
 import { configToJson, statisticsToJson } from "./json-describe";
 import { toJsonText } from "./json-tensors";

@@ -24,7 +24,11 @@ interface VersionStats {
   computeOutput: Duration;
 }
 
-/** Cumulative per model-version statistics, as the OIP statistics extension reports them. */
+/**
+ * Cumulative per model-version statistics, as the OIP statistics extension reports them. One
+ * table per server, held by the model registry (engine/model-registry.ts): every protocol that
+ * runs a model records here (inferd.v1 Infer, Run images, OIP ModelInfer over gRPC and REST).
+ */
 export interface InferStatisticsTable {
   /** Records a successful inference. */
   success(name: string, version: string, totalNs: bigint, timings: InferTimings): void;
