@@ -16,11 +16,6 @@ export interface EngineInference {
   readonly decodeBudget: DecodeBudget;
 }
 
-/** Admission keys are `name\0version`; refusals name the model version. */
-export function admissionKey(name: string, version: string): string {
-  return `${name}\u0000${version}`;
-}
-
 /** Creates the shared inference parts from the server's options (each has a default). */
 export function createEngineInference(options: InferenceOptions, statistics: InferStatisticsTable): EngineInference {
   const decodeBudget = createDecodeBudget(options.decodeBudgetBytes ?? DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
