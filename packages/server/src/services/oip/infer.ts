@@ -1,6 +1,7 @@
 import type { ModelInferRequest, ModelInferResponse } from "@inferd/grpc-types/inference";
 import { InferdError, invalidArgument } from "../../errors";
-import type { ModelRepository, ResolvedModel } from "../../models/repository";
+import type { ModelRegistry } from "../../engine/model-registry";
+import type { ResolvedModel } from "../../models/repository";
 import type { TensorSignature } from "../../models/runtime";
 import { emptyContents, decodeContents } from "../../tensors/contents-codec";
 import { datatypeOfOrt, isOipDatatype } from "../../tensors/datatypes";
@@ -9,7 +10,6 @@ import { decodeRaw, encodeRaw } from "../../tensors/raw-codec";
 import { checkShape, toShape } from "../../tensors/shape";
 import type { HostTensor } from "../../tensors/tensor";
 import { imageToTensor, isImageInput } from "./image-input";
-import type { InferStatisticsTable } from "../../engine/statistics";
 import { quote } from "../../quote";
 
 /** The protocol datatype of a model tensor (its onnxruntime type when the protocol has none). */
@@ -83,8 +83,8 @@ function runFailure(model: string, error: unknown): unknown {
 
 /** What {@link createModelInfer} works with. */
 export interface ModelInferDeps {
-  readonly repository: ModelRepository;
-  readonly statistics: InferStatisticsTable;
+  /** Where the model versions are resolved and each request is counted. */
+  readonly models: ModelRegistry;
   /** Largest encoded image (width x height) an image-task model's BYTES input may decode to. */
   readonly maxImagePixels?: number | undefined;
 }
@@ -95,10 +95,10 @@ export interface ModelInferDeps {
  * encoded PNG/JPEG/WebP as BYTES, preprocessed as its config.json says), runs the session's tensor entry point and returns the
  * requested outputs as raw_output_contents, with the request's id and parameters echoed.
  */
-export function createModelInfer({ repository, statistics, maxImagePixels }: ModelInferDeps): (request: ModelInferRequest) => Promise<ModelInferResponse> {
+export function createModelInfer({ models, maxImagePixels }: ModelInferDeps): (request: ModelInferRequest) => Promise<ModelInferResponse> {
   return async (request) => {
     if (request.modelName === "") throw invalidArgument("model_name is empty; name a model from RepositoryIndex");
-    const model = repository.resolve(request.modelName, request.modelVersion);
+    const model = models.resolve(request.modelName, request.modelVersion);
     const started = process.hrtime.bigint();
     try {
       const runTensors = model.session.runTensors;
@@ -126,10 +126,10 @@ export function createModelInfer({ repository, statistics, maxImagePixels }: Mod
         response.rawOutputContents.push(encodeRaw(tensor));
       }
       const done = process.hrtime.bigint();
-      statistics.success(model.name, model.version, done - started, { inputNs: decoded - started, inferNs: inferred - decoded, outputNs: done - inferred });
+      models.statistics.success(model.name, model.version, done - started, { inputNs: decoded - started, inferNs: inferred - decoded, outputNs: done - inferred });
       return response;
     } catch (error) {
-      statistics.fail(model.name, model.version, elapsed(started));
+      models.statistics.fail(model.name, model.version, elapsed(started));
       throw error;
     }
   };

@@ -14,7 +14,7 @@ export function createOipModule(context: ServiceContext): ServiceModule {
   const { engine } = context;
   let accepting = true;
   let endpoint: OipHttpEndpoint | undefined;
-  const deps = { repository: engine.models, statistics: engine.models.statistics, maxImagePixels: context.inference?.maxImagePixels };
+  const deps = { models: engine.models, maxImagePixels: context.inference?.maxImagePixels };
   return {
     name: "inference.GRPCInferenceService",
     ...implementService(
