@@ -29,9 +29,9 @@ export function compilePythonStubs(outDir: string, protos: readonly string[]): v
   ]);
 }
 
-/** Starts the built binary with `args` (plus --port 0) and resolves with its address once it listens. */
+/** Starts the built binary with `args` (plus --port 0 and --http-port 0: no fixed port) and resolves with its address once it listens. */
 export function startInferd(args: readonly string[]): { child: ChildProcess; address: Promise<string> } {
-  const child = spawn(process.execPath, [binary, "--port", "0", "--log-level", "warn", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [binary, "--port", "0", "--http-port", "0", "--log-level", "warn", ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const address = new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (data: Buffer) => {

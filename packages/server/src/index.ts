@@ -6,8 +6,15 @@
 export { createInferdServer, readTlsFiles, ServerConfigError } from "./server";
 export type { InferdServer, InferdServerOptions, KeepaliveOptions, TlsOptions } from "./server";
 export type { ServiceContext, ServiceModule } from "./service-module";
+// What an embedder's modules (extraModules) serve from, and how they type their implementations.
+export type { Engine } from "./engine/engine";
+export type { EngineInference } from "./engine/inference";
+export type { ModelRegistry } from "./engine/model-registry";
+export { implementService } from "./implement-service";
+export type { ImplementationOf, ImplementedService } from "./implement-service";
 export { createDiagnosticsService } from "./services/diagnostics";
 export { createFilesService, toFileInfo } from "./services/files";
+export type { FilesContext } from "./services/files";
 export { InferdError, STATUS_BY_KIND, toServiceError } from "./errors";
 export type { ErrorKind, MappedError } from "./errors";
 export { silentLogger } from "./logger";

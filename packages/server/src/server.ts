@@ -6,7 +6,7 @@ import { createAuthorizer, type Authorizer } from "./auth/authorizer";
 import { createTokenTable, type TokenGrant } from "./auth/token-table";
 import { createSessionTable, type SessionTable } from "./auth/session-table";
 import { deleteSessionData } from "./auth/delete-session-data";
-import type { JobManager } from "./jobs/job-manager";
+import { createEngine } from "./engine/engine";
 import { withStudioSessions } from "./transport/grpc-web/studio-session-route";
 import {
   DEFAULT_HOST,
@@ -239,10 +239,11 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
       ...(options.files?.maxOpenUploadsPerProject !== undefined ? { maxOpenUploadsPerProject: options.files.maxOpenUploadsPerProject } : {}),
       }),
     ));
-  // The Inference module's job manager, so an ended session's running jobs are cancelled.
-  let sessionJobs: JobManager | undefined = undefined; // set once the modules exist (below)
+  // The one engine every protocol module serves from; the server starts and stops it.
+  const engine = createEngine({ logger, dataDir, modelsDir, fileStore, maxImageBytes: maxMessageBytes, ...(options.inference ? { inference: options.inference } : {}) });
+  // An ended studio session's unfinished jobs are cancelled and its files deleted.
   onSessionEnd = (project) =>
-    deleteSessionData(fileStore, sessionJobs, project).then(
+    deleteSessionData(fileStore, engine.jobs, project).then(
       (counts) => logger.info({ project, ...counts }, "studio session ended: its jobs are cancelled and its files deleted"),
       (error: unknown) => logger.error({ err: error, project }, "studio session ended but deleting its files failed"),
     );
@@ -273,12 +274,12 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     fileStore,
     auth,
     metrics,
+    engine,
     inference: options.inference ?? {},
     files: options.files ?? {},
     ...(http ? { http } : {}),
   };
   const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
-  sessionJobs = modules.map((module) => (module as { sharedJobs?: { jobs: JobManager } }).sharedJobs?.jobs).find((jobs) => jobs !== undefined);
 
   // One interceptor for all of it (see createCallInterceptor): metrics and the gate see every
   // call's status, refusals included; the gate refuses during shutdown before auth runs.
@@ -333,8 +334,15 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
 
   let stopping = false;
   const stopWatches: Array<() => void> = [];
-  const ready = Promise.all(
-    modules.map(async (module) => {
+  // The engine loads the models and replays the jobs while the modules start; the modules that
+  // serve models report SERVING once it is ready.
+  const engineStarted = engine.start().catch((error: unknown) => {
+    logger.error({ err: error }, "engine start-up failed: models or jobs could not be started");
+    throw error;
+  });
+  const ready = Promise.all([
+    engineStarted,
+    ...modules.map(async (module) => {
       try {
         await module.start?.();
         if (!stopping) health.set(module.name, "SERVING");
@@ -350,7 +358,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
         throw error;
       }
     }),
-  ).then(() => {
+  ]).then(() => {
     if (!stopping) health.set(OVERALL, "SERVING");
     logger.info({ services: modules.map((module) => module.name) }, "inferd ready");
   });
@@ -388,6 +396,12 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
       } catch (error) {
         logger.error({ err: error, service: module.name }, "service shutdown failed");
       }
+    }
+    // The front-ends are closed: stop the jobs (each finishes its current image), release the models.
+    try {
+      await engine.stop();
+    } catch (error) {
+      logger.error({ err: error }, "engine shutdown failed");
     }
     if (sessionSweep) clearInterval(sessionSweep);
     await metricsEndpoint?.close();

@@ -1,5 +1,6 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Authorizer } from "./auth/authorizer";
+import type { Engine } from "./engine/engine";
 import type { GrpcWebBridge } from "./transport/grpc-web/bridge";
 import type { FileStore } from "./files/file-store";
 import type { FilesOptions } from "./files/options";
@@ -22,6 +23,11 @@ export interface ServiceContext {
   readonly auth: Authorizer;
   /** Counters shared by the services (bytes up/down); no-ops when metrics are off. */
   readonly metrics: ServerMetrics;
+  /**
+   * The models, inference parts and jobs every protocol serves from, built once by the server
+   * (started after binding, stopped after the modules): modules use it, never build their own.
+   */
+  readonly engine: Engine;
   /** Model threads, job workers and queue size of the Inference service. */
   readonly inference?: InferenceOptions;
   /** Upload idle timeout and open-upload cap of the Files service. */
@@ -40,6 +46,8 @@ export interface ServiceContext {
  * One gRPC service and its lifecycle. The server adds every module in one place
  * (services/modules.ts), runs all `start()`s after binding, and reports the module's
  * health name SERVING once its `start()` resolved (NOT_SERVING before, and during shutdown).
+ * A module that serves models awaits `context.engine.whenReady()` in its `start()`. Build the
+ * definition and implementation with `implementService` so they are checked against each other.
  */
 export interface ServiceModule {
   /** Fully qualified service name, also its health-check name, e.g. "inferd.v1.Files". */

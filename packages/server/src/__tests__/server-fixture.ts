@@ -17,7 +17,7 @@ const HealthClientCtor = makeGenericClientConstructor(healthService as never, "g
   creds: ChannelCredentials,
 ) => HealthClient;
 
-/** A real inferd server on 127.0.0.1:0 over a temp data dir, with clients. */
+/** A real inferd server on 127.0.0.1:0 (HTTP API on a free port too) over a temp data dir, with clients. */
 export interface ServerFixture {
   server: InferdServer;
   files: FilesClient;
@@ -32,7 +32,8 @@ export async function startServer(options: InferdServerOptions = {}): Promise<Se
   const temp = await createTempDir("server");
   const modelsDir = join(temp.dir, "models"); // empty model repository
   await mkdir(modelsDir);
-  const server = await createInferdServer({ host: "127.0.0.1", port: 0, dataDir: join(temp.dir, "data"), modelsDir, ...options });
+  // The HTTP API on a free port, as the binary serves it by default (tests bind no fixed port).
+  const server = await createInferdServer({ host: "127.0.0.1", port: 0, httpPort: 0, dataDir: join(temp.dir, "data"), modelsDir, ...options });
   const creds = credentials.createInsecure();
   const files = new FilesClient(server.address, creds);
   const diagnostics = new DiagnosticsClient(server.address, creds);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { credentials, Metadata, status } from "@grpc/grpc-js";
 import { DiagnosticsClient, FilesClient } from "@inferd/grpc-types/v1";
@@ -97,4 +98,35 @@ test("a port already in use gets inferd's own one-line message and exit 1", asyn
   expect(second.code).toBe(1);
   expect(second.stderr).toMatch(new RegExp(`^inferd: port ${port} is already in use \\(another inferd\\?\\); pick another with --port$`, "m"));
   expect(second.stderr).not.toMatch(/^E /m);
+});
+
+test("the HTTP API is on by default: the binary prints its address once ready and serves OIP REST there; --http-port off turns it off", async () => {
+  // startBinary moves the default port 8000 to a free one (tests bind no fixed port); the default itself is checked in flags.test.ts.
+  const binary = await start();
+  const [, url] = await binary.stdoutMatch(/inferd HTTP API \(OIP REST \/v2, gRPC-Web\) on (http:\/\/127\.0\.0\.1:\d+)/);
+  expect((await fetch(`${url ?? ""}/v2/health/live`)).status).toBe(200);
+  expect((await fetch(`${url ?? ""}/v2/health/ready`)).status).toBe(200);
+
+  const off = await start(["--http-port", "off", "--data-dir", join(temp.dir, "data-off"), "--log-level", "info"]);
+  const client = new DiagnosticsClient(off.address, credentials.createInsecure());
+  expect((await pingOnce(client, { message: "up", payload: Buffer.alloc(0) })).message).toBe("up");
+  client.close();
+  await off.stdoutMatch(/^inferd HTTP API off/m); // printed once ready: every module has started
+  off.child.kill("SIGTERM");
+  await off.exited;
+  expect(off.stderr()).not.toContain("OIP REST API listening");
+});
+
+test("an HTTP port already in use gets a one-line message naming --http-port and exit 1", async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+  const address = taken.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  try {
+    const result = await runBinary([...args(), "--http-port", String(port)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^inferd: HTTP port ${port} is already in use .*--http-port off$`, "m"));
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
+  }
 });

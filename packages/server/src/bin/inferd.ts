@@ -15,9 +15,19 @@ function portInUse(error: unknown, port: number | undefined): PortInUseError | u
   return new PortInUseError(`port ${port ?? "?"} is already in use (another inferd?); pick another with --port`, { cause: error });
 }
 
+/** The same for the HTTP port, which starts listening once the server runs (see `ready`). */
+function httpPortInUse(error: unknown, port: number | undefined): PortInUseError | undefined {
+  if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== "EADDRINUSE") return undefined;
+  return new PortInUseError(
+    `HTTP port ${port ?? "?"} is already in use (another inferd?); pick another with --http-port, or turn the HTTP API off with --http-port off`,
+    { cause: error },
+  );
+}
+
 /**
  * The inferd binary: parses flags and environment, logs JSON lines with pino to stderr, and
- * prints one line to stdout once bound: "inferd listening on <host:port>".
+ * prints one line to stdout once bound: "inferd listening on <host:port>", and, once ready, where
+ * the HTTP API (on by default at 8000; --http-port off turns it off) listens.
  * SIGINT/SIGTERM drain and exit 0; a second signal exits at once with 130.
  */
 async function main(): Promise<void> {
@@ -44,6 +54,19 @@ async function main(): Promise<void> {
   });
   console.log(`inferd listening on ${server.address}`);
   if (server.metricsAddress) console.log(`inferd metrics on http://${server.metricsAddress}/metrics`);
+  server.ready.then(
+    () => {
+      console.log(server.httpAddress ? `inferd HTTP API (OIP REST /v2, gRPC-Web) on http://${server.httpAddress}` : "inferd HTTP API off (--http-port off)");
+    },
+    (error: unknown) => {
+      // A model that fails to start is logged and the rest serves; a taken HTTP port is the
+      // user's to fix, like a taken gRPC port.
+      const inUse = httpPortInUse(error, config.server.httpPort);
+      if (!inUse) return;
+      console.error(`inferd: ${inUse.message}`);
+      void server.shutdown(0).finally(() => process.exit(1));
+    },
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -6,6 +6,8 @@ export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_METRICS_HOST = "127.0.0.1";
 /** Default gRPC port. */
 export const DEFAULT_PORT = 50051;
+/** Default HTTP port of the binary (OIP REST, gRPC-Web, studio sessions): KServe's and Triton's 8000. */
+export const DEFAULT_HTTP_PORT = 8000;
 /** Default largest message, sent and received: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_MB = 64;
 /** Default: ping a connection after 2 minutes without traffic, to find dead peers. */

@@ -42,11 +42,16 @@ test("a tokens file grants projects; a bad one names the entry", async () => {
   await temp.cleanup();
 });
 
-test("the OIP REST API is off by default; --http-port / INFERD_HTTP_PORT turn it on", () => {
-  expect(parseBinaryConfig([], {}).server.httpPort).toBeUndefined();
-  expect(parseBinaryConfig([], { INFERD_HTTP_PORT: "8000", INFERD_HTTP_HOST: "::1" }).server).toMatchObject({ httpPort: 8000, httpHost: "::1" });
+test("the HTTP API (OIP REST, gRPC-Web) is on by default at 8000, beside --host; --http-port / INFERD_HTTP_PORT move it, off turns it off", () => {
+  expect(parseBinaryConfig([], {}).server.httpPort).toBe(8000);
+  expect(parseBinaryConfig([], {}).server.httpHost).toBeUndefined(); // the gRPC host: loopback unless --host says otherwise
+  expect(parseBinaryConfig([], { INFERD_HTTP_PORT: "8080", INFERD_HTTP_HOST: "::1" }).server).toMatchObject({ httpPort: 8080, httpHost: "::1" });
   expect(parseBinaryConfig(["--http-port", "0"], { INFERD_HTTP_PORT: "8000" }).server.httpPort).toBe(0);
+  expect(parseBinaryConfig(["--http-port", "off"], {}).server.httpPort).toBeUndefined();
+  expect(parseBinaryConfig([], { INFERD_HTTP_PORT: "OFF" }).server.httpPort).toBeUndefined();
+  expect("httpPort" in parseBinaryConfig(["--http-port", "off"], {}).server).toBe(false);
   expect(() => parseBinaryConfig(["--http-port", "70000"], {})).toThrow(ConfigError);
+  expect(() => parseBinaryConfig(["--http-port", "no"], {})).toThrow(ConfigError);
 });
 
 test("connection limits: flags and variables set the caps on connections, streams and metadata", () => {

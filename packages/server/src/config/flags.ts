@@ -8,6 +8,7 @@ import { DEFAULT_HELPER_THREAD_NICE } from "../inference/thread-priority";
 import { DEFAULT_REPOSITORY_POLL_SECS, MODEL_CONTROL_MODES, type ModelControlMode } from "../models/model-control";
 import {
   DEFAULT_HOST,
+  DEFAULT_HTTP_PORT,
   DEFAULT_KEEPALIVE_TIME_MS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT_STREAMS,
@@ -95,7 +96,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: "most uploads one project may have open at once; 0 = no cap (default 64)",
   },
-  "http-port": { env: "INFERD_HTTP_PORT", type: "string", help: "serve the Open Inference Protocol's REST API (/v2) on this port; 0 picks one (default off)" },
+  "http-port": {
+    env: "INFERD_HTTP_PORT",
+    type: "string",
+    help: `port of the HTTP API: Open Inference Protocol REST (/v2), gRPC-Web and studio sessions; 0 picks one, off turns it off (default ${DEFAULT_HTTP_PORT})`,
+  },
   "http-host": { env: "INFERD_HTTP_HOST", type: "string", help: "interface of the REST API (default --host)" },
   "max-connections": {
     env: "INFERD_MAX_CONNECTIONS",
@@ -303,7 +308,12 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const maxOpenUploads = optionalInt("max-open-uploads", 0, 1_000_000);
   const metricsPort = optionalInt("metrics-port", 0, 65535);
   const metricsHost = text("metrics-host");
-  const httpPort = optionalInt("http-port", 0, 65535);
+  // On by default (like Triton's and KServe's 8000); "off" leaves only gRPC.
+  const httpPortText = text("http-port") ?? String(DEFAULT_HTTP_PORT);
+  if (httpPortText.trim().toLowerCase() !== "off" && !/^\d+$/.test(httpPortText.trim())) {
+    throw new ConfigError(`--http-port must be a port number (0 picks a free one) or off; got "${httpPortText}"`);
+  }
+  const httpPort = httpPortText.trim().toLowerCase() === "off" ? undefined : integer("http-port", httpPortText, 0, 65535);
   const httpHost = text("http-host");
   const corsOrigins = text("cors-origin")?.split(",").map((origin) => origin.trim()).filter((origin) => origin.length > 0);
   const modelThreads = optionalInt("model-threads", 0, 1024);

@@ -36,7 +36,7 @@ afterEach(async () => {
 /** Starts the binary under `prlimit --nofile`, resolving with its address once it listens. */
 function startLimited(dataDir: string, modelsDir: string): Promise<string> {
   const args = [`--nofile=${FD_LIMIT}:${FD_LIMIT}`, process.execPath, BINARY];
-  args.push("--port", "0", "--data-dir", dataDir, "--models-dir", modelsDir, "--max-open-uploads", "0", "--log-level", "warn");
+  args.push("--port", "0", "--http-port", "0", "--data-dir", dataDir, "--models-dir", modelsDir, "--max-open-uploads", "0", "--log-level", "warn");
   const started = spawn("prlimit", args, { stdio: ["ignore", "pipe", "pipe"] });
   child = started;
   let stdout = "";

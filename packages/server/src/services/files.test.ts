@@ -11,9 +11,8 @@ import { createLocalFileStore } from "../files/local-file-store";
 import type { FilesOptions } from "../files/options";
 import { silentLogger } from "../logger";
 import { noMetrics } from "../metrics/metrics";
-import type { ServiceContext } from "../service-module";
 import { createTempDir, deleteFile, downloadBytes, getUploadStatus, listFiles, uploadBytes } from "../__tests__/files-fixture";
-import { createFilesService } from "./files";
+import { createFilesService, type FilesContext } from "./files";
 import { FilesServiceDefinition } from "./files-upload-codec";
 
 const sha = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
@@ -42,7 +41,7 @@ async function start(options: StartOptions = {}): Promise<Fixture> {
     ...(options.files?.maxOpenUploadsPerProject !== undefined ? { maxOpenUploadsPerProject: options.files.maxOpenUploadsPerProject } : {}),
   });
   const auth = createAuthorizer(createTokenTable((options.tokens ?? []).map((grant, i) => ({ ...grant, name: `t${i}` }))));
-  const context: ServiceContext = {
+  const context: FilesContext = {
     logger: silentLogger,
     dataDir: temp.dir,
     modelsDir: temp.dir,

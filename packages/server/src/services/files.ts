@@ -13,8 +13,12 @@ import { DEFAULT_UPLOAD_IDLE_TIMEOUT_MS } from "../files/options";
 import { parseFileUri } from "../files/uri";
 import { assertProject, assertProjectPath, validatePath, validatePrefix } from "../files/validate";
 import type { Logger } from "../logger";
+import { implementService } from "../implement-service";
 import type { ServiceContext, ServiceModule } from "../service-module";
 import { FilesServiceDefinition } from "./files-upload-codec";
+
+/** What the Files service uses of the server context: everything but the engine (it serves no models). */
+export type FilesContext = Omit<ServiceContext, "engine">;
 
 /** Default and largest ListFiles page. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -49,7 +53,7 @@ function decodePageToken(token: string): string | undefined {
  */
 export const UPLOAD_BUFFER_BYTES = 8 * 1024 * 1024;
 
-function upload(context: ServiceContext, call: ServerReadableStream<UploadRequest, UploadResponse>, callback: sendUnaryData<UploadResponse>): void {
+function upload(context: FilesContext, call: ServerReadableStream<UploadRequest, UploadResponse>, callback: sendUnaryData<UploadResponse>): void {
   const { fileStore, auth, metrics, logger } = context;
   const idleMs = context.files?.uploadIdleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_TIMEOUT_MS;
   let session: UploadSession | undefined;
@@ -206,7 +210,7 @@ function upload(context: ServiceContext, call: ServerReadableStream<UploadReques
   call.on("error", broken);
 }
 
-function download(context: ServiceContext, call: ServerWritableStream<DownloadRequest, DownloadResponse>): void {
+function download(context: FilesContext, call: ServerWritableStream<DownloadRequest, DownloadResponse>): void {
   const { fileStore, auth, metrics, logger, maxMessageBytes } = context;
   const chunkBytes = Math.max(1024, Math.min(256 * 1024, maxMessageBytes - 1024));
   (async () => {
@@ -253,7 +257,7 @@ function download(context: ServiceContext, call: ServerWritableStream<DownloadRe
 }
 
 /** The Files service over the context's file store; every request names a project it authorizes. */
-export function createFilesService(context: ServiceContext): FilesServer {
+export function createFilesService(context: FilesContext): FilesServer {
   const { fileStore, auth, logger } = context;
   const unary =
     <Req, Res>(method: string, handler: (request: Req, call: { metadata: Metadata }) => Promise<Res>) =>
@@ -303,8 +307,7 @@ export function createFilesService(context: ServiceContext): FilesServer {
 export function createFilesModule(context: ServiceContext): ServiceModule {
   return {
     name: "inferd.v1.Files",
-    definition: FilesServiceDefinition,
-    implementation: createFilesService(context) as never,
+    ...implementService(FilesServiceDefinition, createFilesService(context)),
     stop: () => context.fileStore.close(),
   };
 }

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Metadata } from "@grpc/grpc-js";
 import {
   InferenceService,
@@ -11,18 +10,13 @@ import {
 } from "@inferd/grpc-types/v1";
 import { InferdError, invalidArgument, toServiceError } from "../errors";
 import { parseFileUri } from "../files/uri";
-import { createAdmission, type Admission } from "../inference/admission";
-import { createDecodeBudget } from "../inference/decode-budget";
-import { createInferencePipeline, type InferencePipeline } from "../inference/pipeline";
-import { DEFAULT_DECODE_BUDGET_MB, DEFAULT_INFER_CONCURRENCY, DEFAULT_INFER_QUEUE_SIZE, type InferenceOptions } from "../inference/options";
-import { DEFAULT_HELPER_THREAD_NICE, lowerHelperThreads } from "../inference/thread-priority";
+import { implementService } from "../implement-service";
+import type { Admission } from "../inference/admission";
+import type { InferencePipeline } from "../inference/pipeline";
+import type { JobManager } from "../jobs/job-manager";
+import type { ModelRepository, ModelStatus } from "../models/repository";
 import { createCallContext, type CallContext } from "../lifecycle/call-context";
 import { resolveParameters } from "../inference/parameters";
-import { createJobJournal } from "../jobs/journal";
-import { createJobManager, type JobManager } from "../jobs/job-manager";
-import type { ModelStatus } from "../models/repository";
-import { createModelRepository, type ModelRepository } from "../models/repository";
-import type { ResponseCache } from "../models/response-cache";
 import type { TaskName } from "../models/config";
 import type { ServiceContext, ServiceModule } from "../service-module";
 import { createJobHandlers } from "./jobs-handlers";
@@ -141,73 +135,27 @@ export function createInferenceService({ context, repository, pipeline, admissio
   };
 }
 
-/** The model repository of the Inference service, as the server configures it. */
-export function createInferenceRepository(context: ServiceContext, options: InferenceOptions = context.inference ?? {}): ModelRepository {
-  return createModelRepository({
-    dir: context.modelsDir,
-    logger: context.logger,
-    runtime: { intraOpThreads: options.modelThreads ?? 0, threadNice: options.helperThreadNice ?? DEFAULT_HELPER_THREAD_NICE },
-    ...(options.loader ? { loader: options.loader } : {}),
-    ...(options.inlineMaxRunUs !== undefined ? { inlineMaxRunUs: options.inlineMaxRunUs } : {}),
-    // Mode explicit loads only what load calls ask for (Triton's meaning).
-    startup: options.modelControlMode === "explicit" ? "none" : "all",
-  });
-}
-
 /**
- * The Inference service module: loads the model repository and replays the job journal at
- * start-up (health turns SERVING after both), and on shutdown lets running jobs finish their
- * current image (the rest resumes after a restart) and releases the models.
+ * The Inference service module (inferd.v1.Inference) over the server's engine: Infer and
+ * ListModels on its model registry, Run/WatchJob/CancelJob/ListJobs on its job manager. It
+ * builds nothing itself; it reports SERVING once the engine loaded the models and replayed the
+ * job journal (the server starts and stops the engine).
  */
-export function createInferenceModule(
-  context: ServiceContext,
-  options: InferenceOptions = context.inference ?? {},
-  // Given when other protocol modules (OIP) serve the same models: see createServiceModules.
-  repository: ModelRepository = createInferenceRepository(context, options),
-  // One per server, shared with OIP (see createServiceModules); absent: no response cache.
-  responseCache?: ResponseCache,
-): ServiceModule & { readonly sharedJobs: { readonly jobs: JobManager; ready(): boolean; whenReady(): Promise<void> } } {
-  const decodeBudget = createDecodeBudget(options.decodeBudgetBytes ?? DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
-  const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels, decodeBudget, ...(responseCache ? { responseCache } : {}) });
-  const admission = createAdmission(
-    { maxInFlight: options.inferConcurrency ?? DEFAULT_INFER_CONCURRENCY, maxQueued: options.inferQueueSize ?? DEFAULT_INFER_QUEUE_SIZE },
-    (key) => {
-      const [name, version] = key.split("\u0000");
-      return `model ${quote(name ?? "")} version ${version ?? ""}`;
-    },
-  );
-  let started = false;
-  let markStarted!: () => void;
-  const whenStarted = new Promise<void>((resolve) => (markStarted = resolve));
-  const jobs = createJobManager({
-    store: context.fileStore,
-    repository,
-    pipeline,
-    journal: createJobJournal(join(context.dataDir, "jobs")),
-    logger: context.logger,
-    workers: options.jobWorkers,
-    queueSize: options.jobQueueSize,
-    retentionMs: options.jobRetentionMs,
-    maxImageBytes: context.maxMessageBytes,
-  });
+export function createInferenceModule(context: ServiceContext): ServiceModule {
+  const { engine } = context;
   return {
     name: "inferd.v1.Inference",
-    definition: InferenceService,
-    implementation: createInferenceService({ context, repository, pipeline, admission, jobs, jobsReady: () => started }) as never,
-    // Other protocols (inferd.avro.Pipeline) submit to and watch this job manager: one per server.
-    sharedJobs: { jobs, ready: () => started, whenReady: () => whenStarted },
-    // Models first: jobs interrupted by a crash resume as soon as the journal is replayed.
-    async start() {
-      await repository.load();
-      // By now libuv's pool and V8's helpers exist: put them below the event loop.
-      lowerHelperThreads(options.helperThreadNice ?? DEFAULT_HELPER_THREAD_NICE);
-      await jobs.start();
-      started = true;
-      markStarted();
-    },
-    async stop() {
-      await jobs.stop();
-      await repository.close();
-    },
+    ...implementService(
+      InferenceService,
+      createInferenceService({
+        context,
+        repository: engine.models,
+        pipeline: engine.inference.pipeline,
+        admission: engine.inference.admission,
+        jobs: engine.jobs,
+        jobsReady: () => engine.ready(),
+      }),
+    ),
+    start: () => engine.whenReady(),
   };
 }

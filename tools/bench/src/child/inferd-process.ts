@@ -40,7 +40,8 @@ export interface RunningInferd {
 export async function startInferd(options: InferdOptions): Promise<RunningInferd> {
   const dataDir = join(options.workDir, "inferd-data");
   mkdirSync(dataDir, { recursive: true });
-  const args = ["--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, "--token", options.token, "--log-level", "info"];
+  // The HTTP API is on by default (port 8000): off here, unless a scenario's extraArgs turn it on.
+  const args = ["--host", "127.0.0.1", "--port", "0", "--http-port", "off", "--data-dir", dataDir, "--token", options.token, "--log-level", "info"];
   if (options.modelsDir) args.push("--models-dir", options.modelsDir);
   if (options.metrics) args.push("--metrics-port", "0");
   args.push(...(options.extraArgs ?? []));

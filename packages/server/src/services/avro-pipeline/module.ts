@@ -1,32 +1,25 @@
 import { PipelineService } from "@inferd/grpc-types/avro";
-import type { JobManager } from "../../jobs/job-manager";
-import type { ModelRepository } from "../../models/repository";
+import { implementService } from "../../implement-service";
 import type { ServiceContext, ServiceModule } from "../../service-module";
 import { createAvroPipelineService } from "./service";
 
-/** The job manager a protocol module shares with the Inference module that owns it. */
-export interface SharedJobs {
-  readonly jobs: JobManager;
-  /** True once the owner replayed the journal and started the workers. */
-  ready(): boolean;
-  /** Resolves when {@link ready} turns true. */
-  whenReady(): Promise<void>;
-}
-
 /**
- * inferd.avro.Pipeline: Avro-encoded Init/Monitor/Cancel over the same job manager and model
- * repository as inferd.v1 (owned and started by the Inference module), on the same port.
- * It reports SERVING once the jobs are ready; calls made before answer UNAVAILABLE, as inferd.v1's do.
+ * inferd.avro.Pipeline: Avro-encoded Init/Monitor/Cancel over the engine's job manager and
+ * model registry (the same as inferd.v1's), on the same port. It reports SERVING once the
+ * engine is ready; calls made before answer UNAVAILABLE, as inferd.v1's do.
  */
-export function createAvroPipelineModule(context: ServiceContext, repository: ModelRepository, shared: SharedJobs): ServiceModule {
+export function createAvroPipelineModule(context: ServiceContext): ServiceModule {
+  const { engine } = context;
   return {
     name: "inferd.avro.Pipeline",
     // The codecs of @inferd/grpc-types/avro refuse impossible block counts before avsc allocates them.
-    definition: PipelineService,
-    implementation: createAvroPipelineService({ context, repository, jobs: shared.jobs, jobsReady: () => shared.ready() }),
+    ...implementService(
+      PipelineService,
+      createAvroPipelineService({ context, repository: engine.models, jobs: engine.jobs, jobsReady: () => engine.ready() }),
+    ),
     // Avro messages have no protobuf descriptors for grpc.reflection to serve.
     reflection: false,
     // Health turns SERVING when jobs can be submitted, not before.
-    start: () => shared.whenReady(),
+    start: () => engine.whenReady(),
   };
 }

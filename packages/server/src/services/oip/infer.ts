@@ -1,7 +1,9 @@
 import { ModelInferRequest, type ModelInferResponse } from "@inferd/grpc-types/inference";
 import { InferdError, invalidArgument } from "../../errors";
-import type { ModelRepository, ResolvedModel } from "../../models/repository";
-import { digestOf, type ResponseCache } from "../../models/response-cache";
+import type { ModelRegistry } from "../../engine/model-registry";
+import type { ResolvedModel } from "../../models/repository";
+import { digestOf } from "../../models/response-cache";
+import type { InferTimings } from "../../engine/statistics";
 import type { TensorSignature } from "../../models/runtime";
 import { emptyContents, decodeContents } from "../../tensors/contents-codec";
 import { datatypeOfOrt, isOipDatatype } from "../../tensors/datatypes";
@@ -10,7 +12,6 @@ import { decodeRaw, encodeRaw } from "../../tensors/raw-codec";
 import { checkShape, toShape } from "../../tensors/shape";
 import type { HostTensor } from "../../tensors/tensor";
 import { imageToTensor, isImageInput } from "./image-input";
-import type { InferStatisticsTable, InferTimings } from "./statistics";
 import { quote } from "../../quote";
 
 /** The protocol datatype of a model tensor (its onnxruntime type when the protocol has none). */
@@ -86,12 +87,10 @@ function runFailure(model: string, error: unknown): unknown {
 
 /** What {@link createModelInfer} works with. */
 export interface ModelInferDeps {
-  readonly repository: ModelRepository;
-  readonly statistics: InferStatisticsTable;
+  /** Where the model versions are resolved and each request is counted. */
+  readonly models: ModelRegistry;
   /** Largest encoded image (width x height) an image-task model's BYTES input may decode to. */
   readonly maxImagePixels?: number | undefined;
-  /** Answers repeated requests of models whose config enables it; off when absent. */
-  readonly responseCache?: ResponseCache | undefined;
 }
 
 /** What the cache keeps of a ModelInfer answer: the outputs (id and parameters come from each request). */
@@ -114,11 +113,13 @@ function requestDigest(request: ModelInferRequest): string {
  * encoded PNG/JPEG/WebP as BYTES, preprocessed as its config.json says), runs the session's tensor entry point and returns the
  * requested outputs as raw_output_contents, with the request's id and parameters echoed.
  */
-export function createModelInfer({ repository, statistics, maxImagePixels, responseCache }: ModelInferDeps): (request: ModelInferRequest) => Promise<ModelInferResponse> {
-  const tensorCache = responseCache?.space<CachedOutputs>("tensor");
+export function createModelInfer({ models, maxImagePixels }: ModelInferDeps): (request: ModelInferRequest) => Promise<ModelInferResponse> {
+  // The registry's response cache answers repeated requests of models whose config enables it.
+  const responseCache = models.responseCache;
+  const tensorCache = responseCache.space<CachedOutputs>("tensor");
   return async (request) => {
     if (request.modelName === "") throw invalidArgument("model_name is empty; name a model from RepositoryIndex");
-    const model = repository.resolve(request.modelName, request.modelVersion);
+    const model = models.resolve(request.modelName, request.modelVersion);
     const started = process.hrtime.bigint();
     try {
       const runTensors = model.session.runTensors;
@@ -143,7 +144,7 @@ export function createModelInfer({ repository, statistics, maxImagePixels, respo
         timings = { inputNs: decoded - started, inferNs: inferred - decoded, outputNs: process.hrtime.bigint() - inferred };
         return computed;
       };
-      const { value } = tensorCache && responseCache?.enabledFor(model)
+      const { value } = responseCache.enabledFor(model)
         ? await tensorCache.through(model, requestDigest(request), async () => {
             const computed = await compute();
             // The backing buffers, not the views: that is what the entry keeps alive.
@@ -160,11 +161,11 @@ export function createModelInfer({ repository, statistics, maxImagePixels, respo
         rawOutputContents: [...value.rawOutputContents],
       };
       const done = process.hrtime.bigint();
-      if (timings) statistics.success(model.name, model.version, done - started, timings);
-      else statistics.cached(model.name, model.version, done - started);
+      if (timings) models.statistics.success(model.name, model.version, done - started, timings);
+      else models.statistics.cached(model.name, model.version, done - started);
       return response;
     } catch (error) {
-      statistics.fail(model.name, model.version, elapsed(started));
+      models.statistics.fail(model.name, model.version, elapsed(started));
       throw error;
     }
   };

@@ -2,14 +2,11 @@ import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import type { GRPCInferenceServiceServer, ModelStatistics } from "@inferd/grpc-types/inference";
 import { InferdError, toServiceError } from "../../errors";
 import type { Logger } from "../../logger";
-import type { ModelRepository } from "../../models/repository";
-import type { ResponseCache } from "../../models/response-cache";
-import type { SharedModelRepository } from "../../models/shared-repository";
+import type { ModelRegistry } from "../../engine/model-registry";
 import { SERVER_VERSION } from "../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "./describe";
 import { createModelInfer } from "./infer";
 import { createRepositoryControl } from "./repository-control";
-import type { InferStatisticsTable } from "./statistics";
 import { quote } from "../../quote";
 
 /** Protocol extensions inferd implements in full (ServerMetadata reports exactly these). */
@@ -17,15 +14,13 @@ export const OIP_EXTENSIONS: readonly string[] = ["model_configuration", "model_
 
 /** What {@link createOipService} works with. */
 export interface OipServiceDeps {
-  readonly repository: SharedModelRepository;
-  readonly statistics: InferStatisticsTable;
+  /** The engine's model registry (models, readiness, load/unload, statistics). */
+  readonly models: ModelRegistry;
   readonly logger: Logger;
   /** False once the server is shutting down: ServerReady then answers false. */
   readonly accepting: () => boolean;
   /** Pixel limit of encoded images sent to image-task models. */
   readonly maxImagePixels?: number | undefined;
-  /** The server's response cache (models opt in with config.json "response_cache"). */
-  readonly responseCache?: ResponseCache | undefined;
 }
 
 /** Runs a unary handler body, mapping anything it throws through the one error table. */
@@ -44,8 +39,8 @@ function unary<Req, Res>(body: (request: Req) => Res | Promise<Res>): (call: Ser
  * The statistics of the ready versions of one model (or every model when `name` is empty),
  * of one version when `version` is set. Throws NOT_FOUND for an unknown model or version.
  */
-export function selectStatistics(repository: ModelRepository, statistics: InferStatisticsTable, name: string, version: string): ModelStatistics[] {
-  const all = repository.list();
+export function selectStatistics(registry: ModelRegistry, name: string, version: string): ModelStatistics[] {
+  const all = registry.list();
   const models = name === "" ? all : all.filter((m) => m.name === name);
   if (name !== "" && models.length === 0) throw new InferdError("not-found", `model ${quote(name)} is not in the repository; see RepositoryIndex`);
   const stats: ModelStatistics[] = [];
@@ -54,42 +49,42 @@ export function selectStatistics(repository: ModelRepository, statistics: InferS
     if (version !== "" && versions.length === 0) {
       throw new InferdError("not-found", `model "${model.name}" has no ready version ${quote(version)}; see RepositoryIndex`);
     }
-    for (const v of versions) stats.push(statistics.get(model.name, v.version));
+    for (const v of versions) stats.push(registry.statistics.get(model.name, v.version));
   }
   return stats;
 }
 
-/** The handlers of inference.GRPCInferenceService over the shared model repository. */
-export function createOipService({ repository, statistics, logger, accepting, maxImagePixels, responseCache }: OipServiceDeps): GRPCInferenceServiceServer {
-  const infer = createModelInfer({ repository, statistics, maxImagePixels, responseCache });
-  const control = createRepositoryControl(repository);
+/** The handlers of inference.GRPCInferenceService over the engine's model registry. */
+export function createOipService({ models, logger, accepting, maxImagePixels }: OipServiceDeps): GRPCInferenceServiceServer {
+  const infer = createModelInfer({ models, maxImagePixels });
+  const control = createRepositoryControl(models);
   const isReady = (name: string, version: string): boolean => {
     try {
-      repository.resolve(name, version);
+      models.resolve(name, version);
       return true;
     } catch {
       return false;
     }
   };
-  const statusOf = (name: string) => repository.list().find((m) => m.name === name);
+  const statusOf = (name: string) => models.list().find((m) => m.name === name);
   const requireModel = (name: string): void => {
     if (name === "") throw new InferdError("invalid-argument", "name is empty; name a model from RepositoryIndex");
   };
 
   return {
     serverLive: unary(() => ({ live: true })),
-    serverReady: unary(() => ({ ready: accepting() && repository.loaded() })),
+    serverReady: unary(() => ({ ready: accepting() && models.loaded() })),
     modelReady: unary((request) => ({ ready: accepting() && isReady(request.name, request.version) })),
     serverMetadata: unary(() => ({ name: "inferd", version: SERVER_VERSION, extensions: [...OIP_EXTENSIONS] })),
 
     modelMetadata: unary((request) => {
       requireModel(request.name);
-      return modelMetadata(repository.resolve(request.name, request.version), statusOf(request.name));
+      return modelMetadata(models.resolve(request.name, request.version), statusOf(request.name));
     }),
 
     modelConfig: unary((request) => {
       requireModel(request.name);
-      return { config: modelConfig(repository.resolve(request.name, request.version)) };
+      return { config: modelConfig(models.resolve(request.name, request.version)) };
     }),
 
     modelInfer: unary(infer),
@@ -115,11 +110,11 @@ export function createOipService({ repository, statistics, logger, accepting, ma
       });
     },
 
-    modelStatistics: unary((request) => ({ modelStats: selectStatistics(repository, statistics, request.name, request.version) })),
+    modelStatistics: unary((request) => ({ modelStats: selectStatistics(models, request.name, request.version) })),
 
     repositoryIndex: unary(async (request) => {
-      await repository.discover();
-      return { models: repositoryIndex(repository.list(), request.ready) };
+      await models.discover();
+      return { models: repositoryIndex(models.list(), request.ready) };
     }),
 
     // Answered once the model serves (or, unloading, once its running calls finished).

@@ -1,6 +1,6 @@
 /**
  * The Open Inference Protocol over HTTP/REST (`/v2/...`), on its own port, in front of the
- * same model repository, statistics and ModelInfer as the gRPC service: JSON tensors and the
+ * same model registry (with its statistics) and ModelInfer as the gRPC service: JSON tensors and the
  * binary tensor data extension. Errors are `{"error": "..."}` with the HTTP status of the
  * gRPC code the same failure has over gRPC.
  */
@@ -12,14 +12,12 @@ import type { Authorizer } from "../../../auth/authorizer";
 import type { GrpcWebBridge } from "../../../transport/grpc-web/bridge";
 import { InferdError, toServiceError } from "../../../errors";
 import type { Logger } from "../../../logger";
-import type { SharedModelRepository } from "../../../models/shared-repository";
+import type { ModelRegistry } from "../../../engine/model-registry";
 import { SERVER_VERSION } from "../../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "../describe";
 import { createRepositoryControl } from "../repository-control";
-import type { ResponseCache } from "../../../models/response-cache";
 import { createModelInfer } from "../infer";
 import { OIP_EXTENSIONS, selectStatistics } from "../service";
-import type { InferStatisticsTable } from "../statistics";
 import { HEADER_LENGTH, inferResponseBody, parseInferBody } from "./infer-body";
 import { configToJson, statisticsToJson } from "./json-describe";
 import { toJsonText } from "./json-tensors";
@@ -44,8 +42,8 @@ export interface OipHttpOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
-  readonly repository: SharedModelRepository;
-  readonly statistics: InferStatisticsTable;
+  /** The engine's model registry (models, readiness, load/unload, statistics). */
+  readonly models: ModelRegistry;
   readonly auth: Authorizer;
   readonly logger: Logger;
   /** Largest request body, in bytes (413 beyond). */
@@ -58,8 +56,6 @@ export interface OipHttpOptions {
   readonly browser?: GrpcWebBridge | undefined;
   /** When set (metrics on), `GET /metrics` serves it as Prometheus text, behind the same auth as /v2. */
   readonly metrics?: Registry | undefined;
-  /** The server's response cache (models opt in with config.json "response_cache"). */
-  readonly responseCache?: ResponseCache | undefined;
 }
 
 /** A listening REST endpoint. */
@@ -98,12 +94,12 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** Starts the REST endpoint. */
 export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndpoint> {
-  const { repository, statistics } = options;
-  const infer = createModelInfer({ repository, statistics, maxImagePixels: options.maxImagePixels, responseCache: options.responseCache });
-  const repositoryControl = createRepositoryControl(repository);
+  const { models } = options;
+  const infer = createModelInfer({ models, maxImagePixels: options.maxImagePixels });
+  const repositoryControl = createRepositoryControl(models);
   const ready = (name: string, version: string): boolean => {
     try {
-      repository.resolve(name, version);
+      models.resolve(name, version);
       return options.accepting();
     } catch {
       return false;
@@ -111,10 +107,10 @@ export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndp
   };
 
   async function model(method: string, name: string, version: string, action: string, request: IncomingMessage): Promise<Reply> {
-    if (method === "GET" && action === "") return json(modelMetadata(repository.resolve(name, version), repository.list().find((m) => m.name === name)));
+    if (method === "GET" && action === "") return json(modelMetadata(models.resolve(name, version), models.list().find((m) => m.name === name)));
     if (method === "GET" && action === "ready") return flag(ready(name, version));
-    if (method === "GET" && action === "config") return json(configToJson(modelConfig(repository.resolve(name, version))));
-    if (method === "GET" && action === "stats") return json({ model_stats: selectStatistics(repository, statistics, name, version).map(statisticsToJson) });
+    if (method === "GET" && action === "config") return json(configToJson(modelConfig(models.resolve(name, version))));
+    if (method === "GET" && action === "stats") return json({ model_stats: selectStatistics(models, name, version).map(statisticsToJson) });
     if (method === "POST" && action === "infer") {
       const body = await readBody(request, options.maxBodyBytes);
       const header = request.headers[HEADER_LENGTH];
@@ -134,7 +130,7 @@ export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndp
       throw new InferdError("invalid-argument", "the request path is not valid percent-encoding");
     }
     if (path === "/v2/health/live" && method === "GET") return flag(true);
-    if (path === "/v2/health/ready" && method === "GET") return flag(options.accepting() && repository.loaded());
+    if (path === "/v2/health/ready" && method === "GET") return flag(options.accepting() && models.loaded());
     // Everything but the health probes needs the token when auth is on, as over gRPC.
     const metadata = new Metadata();
     const authorization = request.headers["authorization"];
@@ -145,12 +141,12 @@ export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndp
     }
     // The REST API also speaks the binary tensor data extension.
     if (path === "/v2" && method === "GET") return json({ name: "inferd", version: SERVER_VERSION, extensions: [...OIP_EXTENSIONS, "binary_tensor_data"] });
-    if (path === "/v2/models/stats" && method === "GET") return json({ model_stats: selectStatistics(repository, statistics, "", "").map(statisticsToJson) });
+    if (path === "/v2/models/stats" && method === "GET") return json({ model_stats: selectStatistics(models, "", "").map(statisticsToJson) });
     if (path === "/v2/repository/index" && method === "POST") {
       const body = await readBody(request, options.maxBodyBytes);
       const readyOnly = body.length > 0 && (JSON.parse(body.toString("utf8")) as { ready?: unknown }).ready === true;
-      await repository.discover();
-      return json(repositoryIndex(repository.list(), readyOnly));
+      await models.discover();
+      return json(repositoryIndex(models.list(), readyOnly));
     }
     const control = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/.exec(path);
     if (control && method === "POST") {

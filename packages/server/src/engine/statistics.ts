@@ -1,5 +1,5 @@
 import type { InferStatistics, ModelStatistics, StatisticDuration } from "@inferd/grpc-types/inference";
-import type { CacheCounters } from "../../models/cache-counters";
+import type { CacheCounters } from "../models/cache-counters";
 
 /** Time spent in the phases of one inference, in nanoseconds. */
 export interface InferTimings {
@@ -25,7 +25,11 @@ interface VersionStats {
   computeOutput: Duration;
 }
 
-/** Cumulative per model-version statistics, as the OIP statistics extension reports them. */
+/**
+ * Cumulative per model-version statistics, as the OIP statistics extension reports them. One
+ * table per server, held by the model registry (engine/model-registry.ts): every protocol that
+ * runs a model records here (inferd.v1 Infer, Run images, OIP ModelInfer over gRPC and REST).
+ */
 export interface InferStatisticsTable {
   /** Records a successful inference. */
   success(name: string, version: string, totalNs: bigint, timings: InferTimings): void;
