@@ -6,7 +6,7 @@ import { createAuthorizer, type Authorizer } from "./auth/authorizer";
 import { createTokenTable, type TokenGrant } from "./auth/token-table";
 import { createSessionTable, type SessionTable } from "./auth/session-table";
 import { deleteSessionData } from "./auth/delete-session-data";
-import type { JobManager } from "./jobs/job-manager";
+import type { JobEngine } from "./jobs/job-engine";
 import { withStudioSessions } from "./transport/grpc-web/studio-session-route";
 import {
   DEFAULT_HOST,
@@ -240,7 +240,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
       }),
     ));
   // The Inference module's job manager, so an ended session's running jobs are cancelled.
-  let sessionJobs: JobManager | undefined = undefined; // set once the modules exist (below)
+  let sessionJobs: JobEngine | undefined = undefined; // set once the modules exist (below)
   onSessionEnd = (project) =>
     deleteSessionData(fileStore, sessionJobs, project).then(
       (counts) => logger.info({ project, ...counts }, "studio session ended: its jobs are cancelled and its files deleted"),
@@ -278,7 +278,7 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     ...(http ? { http } : {}),
   };
   const modules = [...createServiceModules(context), ...(options.extraModules?.(context) ?? [])];
-  sessionJobs = modules.map((module) => (module as { sharedJobs?: { jobs: JobManager } }).sharedJobs?.jobs).find((jobs) => jobs !== undefined);
+  sessionJobs = modules.map((module) => (module as { sharedJobs?: { jobs: JobEngine } }).sharedJobs?.jobs).find((jobs) => jobs !== undefined);
 
   // One interceptor for all of it (see createCallInterceptor): metrics and the gate see every
   // call's status, refusals included; the gate refuses during shutdown before auth runs.

@@ -19,7 +19,8 @@ import { DEFAULT_HELPER_THREAD_NICE, lowerHelperThreads } from "../inference/thr
 import { createCallContext, type CallContext } from "../lifecycle/call-context";
 import { resolveParameters } from "../inference/parameters";
 import { createJobJournal } from "../jobs/journal";
-import { createJobManager, type JobManager } from "../jobs/job-manager";
+import { createJobEngine } from "../jobs/create-job-engine";
+import type { JobEngine } from "../jobs/job-engine";
 import type { ModelStatus } from "../models/repository";
 import { createModelRepository, type ModelRepository } from "../models/repository";
 import type { TaskName } from "../models/config";
@@ -65,7 +66,7 @@ export interface InferenceServiceDeps {
   readonly pipeline: InferencePipeline;
   /** Per-model-version bounds on Infer calls running and waiting. */
   readonly admission: Admission;
-  readonly jobs: JobManager;
+  readonly jobs: JobEngine;
   /** False until the job journal is replayed: job calls answer UNAVAILABLE meanwhile. */
   readonly jobsReady: () => boolean;
 }
@@ -162,7 +163,7 @@ export function createInferenceModule(
   options: InferenceOptions = context.inference ?? {},
   // Given when other protocol modules (OIP) serve the same models: see createServiceModules.
   repository: ModelRepository = createInferenceRepository(context, options),
-): ServiceModule & { readonly sharedJobs: { readonly jobs: JobManager; ready(): boolean; whenReady(): Promise<void> } } {
+): ServiceModule & { readonly sharedJobs: { readonly jobs: JobEngine; ready(): boolean; whenReady(): Promise<void> } } {
   const decodeBudget = createDecodeBudget(options.decodeBudgetBytes ?? DEFAULT_DECODE_BUDGET_MB * 1024 * 1024);
   const pipeline = createInferencePipeline({ maxImagePixels: options.maxImagePixels, decodeBudget });
   const admission = createAdmission(
@@ -175,7 +176,7 @@ export function createInferenceModule(
   let started = false;
   let markStarted!: () => void;
   const whenStarted = new Promise<void>((resolve) => (markStarted = resolve));
-  const jobs = createJobManager({
+  const jobs = createJobEngine({
     store: context.fileStore,
     repository,
     pipeline,
@@ -185,6 +186,7 @@ export function createInferenceModule(
     queueSize: options.jobQueueSize,
     retentionMs: options.jobRetentionMs,
     maxImageBytes: context.maxMessageBytes,
+    ...(options.jobRedis ? { redis: options.jobRedis } : {}),
   });
   return {
     name: "inferd.v1.Inference",

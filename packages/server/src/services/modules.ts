@@ -29,7 +29,18 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
     },
     createFilesModule(context),
     // Health name model/<name> per model follows its state (SERVING while a version is ready).
-    { ...inference, watchHealth: (set) => watchModelHealth(repository, set) },
+    // The job engine's own dependency (health name "redis" with --redis) is reported here too.
+    {
+      ...inference,
+      watchHealth: (set) => {
+        const stopModels = watchModelHealth(repository, set);
+        const stopJobs = inference.sharedJobs.jobs.watchHealth?.(set);
+        return () => {
+          stopModels();
+          stopJobs?.();
+        };
+      },
+    },
     createOipModule(context, repository),
     createAvroPipelineModule(context, repository, inference.sharedJobs),
   ];

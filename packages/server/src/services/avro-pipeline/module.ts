@@ -1,12 +1,12 @@
 import { PipelineService } from "@inferd/grpc-types/avro";
-import type { JobManager } from "../../jobs/job-manager";
+import type { JobEngine } from "../../jobs/job-engine";
 import type { ModelRepository } from "../../models/repository";
 import type { ServiceContext, ServiceModule } from "../../service-module";
 import { createAvroPipelineService } from "./service";
 
-/** The job manager a protocol module shares with the Inference module that owns it. */
+/** The job engine a protocol module shares with the Inference module that owns it. */
 export interface SharedJobs {
-  readonly jobs: JobManager;
+  readonly jobs: JobEngine;
   /** True once the owner replayed the journal and started the workers. */
   ready(): boolean;
   /** Resolves when {@link ready} turns true. */
