@@ -23,6 +23,10 @@ local function emit(job, channel, u, extra)
   if u.progress == nil then
     if total == 0 then u.progress = 100 else u.progress = math.min(100, (finished + extra) / total * 100) end
   end
+  -- Several replicas publish for one job: progress is a high-water mark, so it never goes back.
+  local before = tonumber(redis.call('HGET', job, 'progress') or '0') or 0
+  if u.progress < before then u.progress = before end
+  redis.call('HSET', job, 'progress', u.progress)
   local stop = t
   if ended > 0 then stop = ended end
   local elapsed = 0
