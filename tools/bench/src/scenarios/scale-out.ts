@@ -83,7 +83,8 @@ async function imagesPerSecond(context: BenchContext, label: string, count: numb
   const replicas = await startReplicas(context, label, count, redisUrl);
   const inference = new InferenceClient((replicas[0] as RunningInferd).address, credentials.createInsecure());
   try {
-    await runJob(inference, uris.slice(0, 1)); // warm-up: first inference of each session is slower
+    // Warm-up: a first inference per replica is slower; a short job reaches every replica.
+    await runJob(inference, uris.slice(0, Math.min(uris.length, 2 * count)));
     const ms = await timed(() => runJob(inference, uris));
     return uris.length / (ms / 1000);
   } finally {
