@@ -18,7 +18,7 @@ const PROJECT = "scans";
 let temp: { dir: string; cleanup: () => Promise<void> };
 let redis: TestRedis;
 let replicas: Replica[] = [];
-let uris: string[] = [];
+const uris: string[] = [];
 
 beforeAll(async () => {
   temp = await createTempDir("scale-out");

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { JobStage } from "@inferd/grpc-types/v1";
+import type { JobStage } from "@inferd/grpc-types/v1";
 import { InferdError, invalidArgument } from "../../errors";
 import { silentLogger } from "../../logger";
 import { isTerminal } from "../job";
