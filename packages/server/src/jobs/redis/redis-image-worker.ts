@@ -66,7 +66,25 @@ export function createRedisImageWorker(options: RedisImageWorkerOptions): Worker
     return runScript(FINISH, keys(spec.id), [CHANNEL, JobStage.FAILED, message, retentionMs]);
   };
 
+  /**
+   * Runs one image; an error (Redis refusing a script, say) is retried by BullMQ, and on its
+   * last attempt the image is recorded as failed so that its job can still end.
+   */
   async function processOne(bull: BullJob<ImageData>): Promise<void> {
+    try {
+      await runImage(bull);
+    } catch (error) {
+      if (bull.attemptsMade + 1 < (bull.opts.attempts ?? 1)) throw error;
+      logger.error({ job: bull.data.jobId, image: bull.data.index, err: error }, "a job image failed on every attempt; it is recorded as failed");
+      const job = await knownJob(bull.data.jobId);
+      if (!job) return;
+      const outcome = { ok: false as const, error: "internal error; the server log has the details" };
+      const update = partialUpdate(job.spec, { stage: JobStage.PREPROCESS, imageUri: job.spec.imageUris[bull.data.index] as string, imageIndex: bull.data.index, imageError: outcome.error });
+      await settle(job.spec, bull.data.index, JSON.stringify(outcome), update, true);
+    }
+  }
+
+  async function runImage(bull: BullJob<ImageData>): Promise<void> {
     const { jobId, index } = bull.data;
     const job = await knownJob(jobId);
     if (!job) return; // dropped by retention: nothing to do

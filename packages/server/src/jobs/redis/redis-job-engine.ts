@@ -120,7 +120,9 @@ export function createRedisJobEngine(options: RedisJobEngineOptions): JobEngine 
 
   return {
     async start() {
-      await Promise.all([redis.connect(), sub.connect()]);
+      // Redis down at start-up is waited for (health stays NOT_SERVING), not a start-up failure.
+      for (const client of [redis, sub]) client.connect().catch(() => undefined);
+      await Promise.all([ready(redis), ready(sub)]);
       await sub.subscribe(CHANNEL);
       queue = new Queue(IMAGE_QUEUE, { connection: redis });
       queue.on("error", (error: Error) => logger.debug({ err: error }, "bullmq queue error"));
@@ -199,13 +201,33 @@ export function createRedisJobEngine(options: RedisJobEngineOptions): JobEngine 
     async stop() {
       stopping = true;
       // Lets each worker slot finish its image; what is still queued waits in Redis for any replica.
-      await worker?.close();
+      // Bounded: with Redis away an image in hand cannot be recorded; it is retaken by
+      // another replica (or this one after a restart) once its lock expires.
+      if (worker) await closeWithin(worker, lockMs);
       await queue?.close();
       hub.close();
       sub.disconnect();
       redis.disconnect();
     },
   };
+}
+
+/** Resolves once the client is connected (ioredis keeps retrying until then). */
+function ready(client: Redis): Promise<void> {
+  return client.status === "ready" ? Promise.resolve() : new Promise((resolve) => client.once("ready", () => resolve()));
+}
+
+/** Closes the worker, waiting up to `ms` for images in hand; then closes it without waiting. */
+async function closeWithin(worker: Worker, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), ms);
+    timer.unref();
+  });
+  const closed = worker.close();
+  closed.catch(() => undefined);
+  if ((await Promise.race([closed, late])) === "late") await worker.close(true).catch(() => undefined);
+  clearTimeout(timer);
 }
 
 /** The URL without its password, for logs. */
