@@ -169,6 +169,10 @@ test("a replica SIGKILLed mid-job: the others take its images, every result once
   const results = resultsByIndex(updates);
   expect([...results.keys()].sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   for (const [index, bytes] of before) expect((await fileOf(results.get(index) as string)).equals(bytes)).toBe(true);
+  // The image B had in hand was started again by another replica once B's lock expired.
+  const starts = new Map<number, number>();
+  for (const u of updates.filter((u) => u.stage === JobStage.PREPROCESS && u.imageError === "")) starts.set(u.imageIndex, (starts.get(u.imageIndex) ?? 0) + 1);
+  expect([...starts.values()].some((count) => count > 1)).toBe(true);
   expect(((await watched).at(-1) as JobUpdate).stage).toBe(JobStage.DONE);
   replicas[1] = await start("b2");
 });
