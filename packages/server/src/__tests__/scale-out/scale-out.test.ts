@@ -139,6 +139,12 @@ test("cancel from a third replica stops images on every replica; the job ends CA
   const summary = (onA.at(-1) as JobUpdate).summary;
   expect(summary?.imagesSucceeded).toBeLessThan(60);
   expect(summary?.imagesSucceeded).toBe(resultsByIndex(onA).size);
+  // After the cancel request, at most the images already past their cancel check (one per
+  // replica's worker) store a result: no replica starts another image of the job.
+  const requested = onA.findIndex((u) => u.message.startsWith("cancel requested"));
+  expect(requested).toBeGreaterThan(0);
+  expect(onA.slice(requested).filter((u) => u.resultUri !== "").length).toBeLessThanOrEqual(3);
+  expect(onA.slice(requested).filter((u) => u.stage === JobStage.PREPROCESS)).toHaveLength(0);
   for (const replica of [a, b, c]) expect((await listed(replica.inference, jobId))?.stage).toBe(JobStage.CANCELLED);
   // Cancelling again answers the stage it ended in, from any replica.
   expect(await cancel(a.inference, jobId)).toBe(JobStage.CANCELLED);
