@@ -90,11 +90,19 @@ export function createRedisJobEngine(options: RedisJobEngineOptions): JobEngine 
   redis.on("error", (error: Error) => logger.debug({ err: error }, "redis connection error"));
   sub.on("error", (error: Error) => logger.debug({ err: error }, "redis subscriber error"));
   sub.on("message", (_channel: string, message: string) => hub.receive(parseUpdate(message)));
-  // Updates published while the subscriber was away are lost: catch up from the stored state.
+  // Updates published while the subscriber was away are lost: once it is subscribed again
+  // (the reply to this SUBSCRIBE comes after ioredis's own resubscription), catch up from the
+  // stored state; the hub drops whatever it already delivered.
   let subscribedOnce = false;
   sub.on("ready", () => {
-    if (subscribedOnce) void hub.resync().catch((error: unknown) => logger.warn({ err: error }, "could not refresh watched jobs after a reconnect"));
-    subscribedOnce = true;
+    if (!subscribedOnce) {
+      subscribedOnce = true;
+      return;
+    }
+    sub
+      .subscribe(CHANNEL)
+      .then(() => hub.resync())
+      .catch((error: unknown) => logger.warn({ err: error }, "could not refresh watched jobs after a reconnect"));
   });
 
   async function stored(jobId: string): Promise<JobView | undefined> {
