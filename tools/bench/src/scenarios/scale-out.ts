@@ -94,7 +94,7 @@ async function imagesPerSecond(context: BenchContext, label: string, count: numb
 }
 
 /**
- * scale-out: one Run of 200 stored images (--run-images) with 1, 2 and 3 replicas on one
+ * scale-out: one Run of 200 stored images (2 × --run-images) with 1, 2 and 3 replicas on one
  * Redis (--redis), onnxruntime threads = 1 each, images/s as a ratio to 1 replica; and the
  * Redis engine vs the embedded engine on 1 replica (cost per image). Each round starts fresh
  * replicas for each configuration; model loading is not timed.
@@ -104,7 +104,8 @@ export const scaleOutScenario: Scenario = {
   summary: "a 200-image Run on 1, 2, 3 replicas sharing one Redis (images/s vs 1), and Redis vs embedded jobs",
   async run(context) {
     const redis = await startRedis();
-    const count = context.quick ? 6 : Math.max(context.runImages, 200);
+    // Twice --run-images: 200 by default, 8 with --quick.
+    const count = 2 * context.runImages;
     try {
       const [uploader] = await startReplicas(context, "upload", 1, undefined);
       const files = new FilesClient((uploader as RunningInferd).address, credentials.createInsecure());
