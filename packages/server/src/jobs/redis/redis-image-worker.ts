@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { Worker, type Job as BullJob } from "bullmq";
 import type { Redis } from "ioredis";
 import { JobStage } from "@inferd/grpc-types/v1";
@@ -10,6 +11,11 @@ import type { ResultPaths } from "../result-paths";
 import { CHANNEL, OPEN_JOBS, imagesKey, jobKey, partialUpdate } from "./redis-keys";
 import { EMIT, FINISH, SETTLE, START_IMAGE } from "./scripts";
 import type { ScriptRunner } from "./redis-job-engine";
+
+/** This replica's BullMQ worker name: host and process id. */
+export function workerName(): string {
+  return `${hostname()}:${process.pid}`;
+}
 
 /** What one BullMQ job carries: one image of an inferd job. */
 export interface ImageData {
@@ -136,6 +142,8 @@ export function createRedisImageWorker(options: RedisImageWorkerOptions): Worker
 
   const worker = new Worker<ImageData>(options.queueName, processOne, {
     connection: options.redis,
+    // BullMQ records it on each image it takes (processedBy): which replica has which image.
+    name: workerName(),
     concurrency: options.workers,
     lockDuration: options.lockMs,
     stalledInterval: Math.max(250, Math.floor(options.lockMs / 2)),
