@@ -23,7 +23,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
   });
 }
 
-const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "oip-overhead", "oip-rest", "startup", "admission", "cache"];
+const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "oip-overhead", "oip-rest", "startup", "admission", "cache", "scale-out"];
 
 test("pnpm bench --quick --json runs every scenario and prints one JSON line with finite figures", async () => {
   expect(existsSync(main)).toBe(true); // run `pnpm build` first

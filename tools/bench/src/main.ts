@@ -30,7 +30,7 @@ function usage(): string {
     "  --rounds N      interleaved rounds per figure (default 5, quick 2)",
     "  --window-ms MS  length of one load window (default 2000, quick 250)",
     "  --upload-size S upload scenario file size, e.g. 256MiB (default 1GiB, quick 8MiB)",
-    "  --run-images N  images in the run scenario's job (default 100, quick 4)",
+    "  --run-images N  images in the run scenario's job (default 100, quick 4; scale-out runs twice that)",
     "  --cpu-prof DIR  write a V8 CPU profile (.cpuprofile) of every server process into DIR",
   ].join("\n");
 }

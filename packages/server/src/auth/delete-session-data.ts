@@ -1,6 +1,6 @@
 import { JobStage } from "@inferd/grpc-types/v1";
 import type { FileStore } from "../files/file-store";
-import type { JobManager } from "../jobs/job-manager";
+import type { JobEngine } from "../jobs/job-engine";
 
 const ENDED = new Set([JobStage.DONE, JobStage.FAILED, JobStage.CANCELLED]);
 
@@ -9,13 +9,13 @@ const ENDED = new Set([JobStage.DONE, JobStage.FAILED, JobStage.CANCELLED]);
  * each has stopped, so no result is written afterwards), then deletes every published file of
  * the project. Returns how many jobs were cancelled and files deleted.
  */
-export async function deleteSessionData(store: FileStore, jobs: JobManager | undefined, project: string): Promise<{ cancelledJobs: number; deletedFiles: number }> {
+export async function deleteSessionData(store: FileStore, jobs: JobEngine | undefined, project: string): Promise<{ cancelledJobs: number; deletedFiles: number }> {
   let cancelledJobs = 0;
   if (jobs) {
     const running: string[] = [];
     let token = "";
     do {
-      const page = jobs.list(project, 1000, token);
+      const page = await jobs.list(project, 1000, token);
       for (const job of page.jobs) if (!ENDED.has(job.stage)) running.push(job.jobId);
       token = page.nextPageToken;
     } while (token !== "");

@@ -138,6 +138,16 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "job-workers": { env: "INFERD_JOB_WORKERS", type: "string", help: "Run jobs processed at the same time (default 1)" },
   "job-queue-size": { env: "INFERD_JOB_QUEUE_SIZE", type: "string", help: "Run jobs that may wait for a worker (default 100)" },
+  redis: {
+    env: "INFERD_REDIS",
+    type: "string",
+    help: "redis://host:port: jobs live in Redis and every replica on it runs and answers for them (BullMQ; see SCALING.md). Default: embedded jobs",
+  },
+  "redis-lock-ms": {
+    env: "INFERD_REDIS_LOCK_MS",
+    type: "string",
+    help: "with --redis: an image in work is retaken by another replica this long after its replica died (default 30000)",
+  },
   "job-retention": {
     env: "INFERD_JOB_RETENTION",
     type: "string",
@@ -320,6 +330,9 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const inlineMaxRunUs = optionalInt("inline-max-run-us", 1, 1_000_000);
   const jobWorkers = optionalInt("job-workers", 1, 64);
   const jobQueueSize = optionalInt("job-queue-size", 0, 1_000_000);
+  const redisUrl = text("redis");
+  const redisLockMs = optionalInt("redis-lock-ms", 500, 2 ** 31 - 1);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`--redis must be a redis:// or rediss:// URL, not ${JSON.stringify(redisUrl)}`);
   const jobRetentionText = text("job-retention");
   const jobRetentionMs = jobRetentionText === undefined ? undefined : duration("job-retention", jobRetentionText);
   const studioSessionTtlText = text("studio-session-ttl");
@@ -374,6 +387,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
         ...(jobWorkers !== undefined ? { jobWorkers } : {}),
         ...(jobQueueSize !== undefined ? { jobQueueSize } : {}),
         ...(jobRetentionMs !== undefined ? { jobRetentionMs } : {}),
+        ...(redisUrl !== undefined ? { jobRedis: { url: redisUrl, ...(redisLockMs !== undefined ? { lockMs: redisLockMs } : {}) } } : {}),
         modelControlMode,
         ...(pollSecs !== undefined ? { repositoryPollMs: pollSecs * 1000 } : {}),
         ...(inferConcurrency !== undefined ? { inferConcurrency } : {}),

@@ -3,7 +3,8 @@ import type { FileStore } from "../files/file-store";
 import type { InferenceOptions } from "../inference/options";
 import { DEFAULT_HELPER_THREAD_NICE, lowerHelperThreads } from "../inference/thread-priority";
 import { createJobJournal } from "../jobs/journal";
-import { createJobManager, type JobManager } from "../jobs/job-manager";
+import { createJobEngine } from "../jobs/create-job-engine";
+import type { JobEngine } from "../jobs/job-engine";
 import type { Logger } from "../logger";
 import { createEngineInference, type EngineInference } from "./inference";
 import { createModelRegistry, type ModelRegistry } from "./model-registry";
@@ -20,7 +21,7 @@ export interface Engine {
   /** Pipeline, admission and decode budget. */
   readonly inference: EngineInference;
   /** The one job manager (Run, WatchJob, Avro Init/Monitor, studio session clean-up). */
-  readonly jobs: JobManager;
+  readonly jobs: JobEngine;
   /** True once {@link start} finished: models loaded and the job journal replayed. */
   ready(): boolean;
   /** Resolves when {@link ready} turns true; rejects when start-up failed. */
@@ -54,7 +55,8 @@ export function createEngine(options: EngineOptions): Engine {
   const inferenceOptions = options.inference ?? {};
   const models = createModelRegistry({ modelsDir: options.modelsDir, logger: options.logger, inference: inferenceOptions });
   const inference = createEngineInference(inferenceOptions, models);
-  const jobs = createJobManager({
+  // The embedded engine (journal in the data dir), or BullMQ on Redis with --redis.
+  const jobs = createJobEngine({
     store: options.fileStore,
     repository: models,
     pipeline: inference.pipeline,
@@ -64,6 +66,7 @@ export function createEngine(options: EngineOptions): Engine {
     queueSize: inferenceOptions.jobQueueSize,
     retentionMs: inferenceOptions.jobRetentionMs,
     maxImageBytes: options.maxImageBytes,
+    ...(inferenceOptions.jobRedis ? { redis: inferenceOptions.jobRedis } : {}),
   });
   let started = false;
   let starting: Promise<void> | undefined;

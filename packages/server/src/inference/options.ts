@@ -11,6 +11,8 @@ export interface InferenceOptions {
   readonly jobQueueSize?: number;
   /** Finished jobs and their journals are dropped this long after they ended, in ms; 0 keeps them. Default 7 days. */
   readonly jobRetentionMs?: number;
+  /** Redis of the job engine (--redis): jobs are shared by every replica on it. Default: the embedded engine. */
+  readonly jobRedis?: { readonly url: string; readonly lockMs?: number };
   /** Largest decoded image, in pixels. Default 64 million. */
   readonly maxImagePixels?: number;
   /** How the shared model repository changes after start-up (--model-control-mode). Default none. */

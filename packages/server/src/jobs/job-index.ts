@@ -7,7 +7,7 @@ export const MAX_JOB_PAGE_SIZE = 1000;
 export const DEFAULT_JOB_PAGE_SIZE = 100;
 
 /** Jobs order by creation time, then id (ids are random, so ties are broken stably). */
-interface Key {
+export interface Key {
   readonly createdAt: string;
   readonly id: string;
 }
@@ -31,11 +31,11 @@ function lowerBound(sorted: readonly Job[], key: Key): number {
   return low;
 }
 
-function encodeToken(key: Key): string {
+export function encodeToken(key: Key): string {
   return Buffer.from(JSON.stringify([key.createdAt, key.id]), "utf8").toString("base64url");
 }
 
-function decodeToken(token: string): Key {
+export function decodeToken(token: string): Key {
   try {
     const value: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {

@@ -1,15 +1,12 @@
 import { JobStage } from "@inferd/grpc-types/v1";
-import { quote } from "../quote";
-import { InferdError } from "../errors";
 import type { FileStore } from "../files/file-store";
-import { formatFileUri, parseFileUri } from "../files/uri";
 import type { InferencePipeline } from "../inference/pipeline";
 import type { Logger } from "../logger";
 import type { ModelRepository, ResolvedModel } from "../models/repository";
 import type { Job } from "./job";
-import type { ImageOutcome, JobJournal } from "./journal";
-import { resultDocument } from "./result-document";
-import { jobResultPaths, type ResultPaths } from "./result-paths";
+import type { JobJournal } from "./journal";
+import { processImage, reason, resultPathsOf } from "./image-step";
+import type { ResultPaths } from "./result-paths";
 
 /** What running a job needs. */
 export interface JobRunnerDeps {
@@ -24,22 +21,6 @@ export interface JobRunnerDeps {
 
 /** Why runJob returned: the job ended, or the server is stopping (resume after restart). */
 export type RunEnd = "ended" | "interrupted";
-
-/** Each image's result paths (see {@link jobResultPaths}); a URI that does not parse fails on its own turn. */
-function resultPathsOf(job: Job): ResultPaths[] {
-  const imagePaths = job.spec.imageUris.map((uri) => {
-    try {
-      return parseFileUri(uri).path;
-    } catch {
-      return uri;
-    }
-  });
-  return jobResultPaths(job.spec.id, imagePaths);
-}
-
-function reason(error: unknown): string {
-  return error instanceof InferdError ? error.message : "internal error; the server log has the details";
-}
 
 /**
  * Runs a job's unfinished images in order. Per image: PREPROCESS, INFER, then POSTPROCESS
@@ -71,7 +52,7 @@ export async function runJob(job: Job, deps: JobRunnerDeps, stopping: () => bool
     await deps.journal.append(spec.id, { type: "started", at: job.startedAt.toISOString() });
   }
 
-  const allPaths = resultPathsOf(job);
+  const allPaths = resultPathsOf(spec);
   for (let index = job.firstUnfinished(); index !== undefined; index = job.firstUnfinished(index + 1)) {
     if (job.cancelRequested) return end("cancelled", `cancelled after ${job.finishedCount} of ${spec.imageUris.length} images`);
     if (stopping()) return "interrupted";
@@ -79,38 +60,13 @@ export async function runJob(job: Job, deps: JobRunnerDeps, stopping: () => bool
     const image = { imageUri, imageIndex: index };
     job.publish(job.update(JobStage.PREPROCESS, image));
 
-    let stage = JobStage.PREPROCESS;
-    let outcome: ImageOutcome;
-    try {
-      const { project, path } = parseFileUri(imageUri);
-      const stat = await deps.store.stat(project, path);
-      if (!stat) throw new InferdError("not-found", `${quote(imageUri)} does not exist`);
-      if (stat.size > BigInt(deps.maxImageBytes)) {
-        throw new InferdError("resource-exhausted", `${quote(imageUri)} is ${stat.size} bytes; images may be at most ${deps.maxImageBytes}`);
-      }
-      const bytes = await deps.store.readFile(project, path);
-      const result = await deps.pipeline.infer(model, bytes, spec.parameters, (reached) => {
-        if (reached !== "infer") return;
-        stage = JobStage.INFER;
-        job.publish(job.update(JobStage.INFER, { ...image, progress: job.progress(1 / 3) }));
-      });
-      stage = JobStage.POSTPROCESS;
-      const paths = allPaths[index] as ResultPaths;
-      let maskUri = "";
-      try {
-        if (result.maskPng) maskUri = (await deps.store.writeFile(spec.project, paths.mask, result.maskPng)).uri;
-        const json = Buffer.from(JSON.stringify(resultDocument(job.spec.id, imageUri, result, maskUri), null, 2));
-        const resultUri = (await deps.store.writeFile(spec.project, paths.json, json)).uri;
-        outcome = { ok: true, resultUri: resultUri || formatFileUri(spec.project, paths.json), maskUri, resultCount: result.results.length };
-      } catch (error) {
-        deps.logger.error({ job: spec.id, image: imageUri, error }, "storing a job result failed");
-        return end("failed", `storing the result of ${imageUri} failed: ${reason(error)}`);
-      }
-    } catch (error) {
-      if (!(error instanceof InferdError)) deps.logger.error({ job: spec.id, image: imageUri, error }, "job image failed");
-      outcome = { ok: false, error: reason(error) };
-    }
-
+    const step = await processImage(
+      { spec, index, model, paths: allPaths[index] as ResultPaths, onInfer: () => job.publish(job.update(JobStage.INFER, { ...image, progress: job.progress(1 / 3) })) },
+      deps,
+    );
+    if (step.kind === "store-failed") return end("failed", step.message);
+    if (step.kind === "skipped") continue; // not asked for here: no mayStore
+    const { outcome, stage } = step;
     await deps.journal.append(spec.id, { type: "image", index, outcome });
     job.images.set(index, outcome);
     const fields = outcome.ok

@@ -13,7 +13,7 @@ import { parseFileUri } from "../files/uri";
 import { implementService } from "../implement-service";
 import type { Admission } from "../inference/admission";
 import type { InferencePipeline } from "../inference/pipeline";
-import type { JobManager } from "../jobs/job-manager";
+import type { JobEngine } from "../jobs/job-engine";
 import type { ModelRepository, ModelStatus } from "../models/repository";
 import { createCallContext, type CallContext } from "../lifecycle/call-context";
 import { resolveParameters } from "../inference/parameters";
@@ -60,7 +60,7 @@ export interface InferenceServiceDeps {
   readonly pipeline: InferencePipeline;
   /** Per-model-version bounds on Infer calls running and waiting. */
   readonly admission: Admission;
-  readonly jobs: JobManager;
+  readonly jobs: JobEngine;
   /** False until the job journal is replayed: job calls answer UNAVAILABLE meanwhile. */
   readonly jobsReady: () => boolean;
 }

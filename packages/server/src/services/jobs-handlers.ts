@@ -5,7 +5,8 @@ import { parseFileUri } from "../files/uri";
 import { assertProject } from "../files/validate";
 import { resolveParameters } from "../inference/parameters";
 import { isTerminal } from "../jobs/job";
-import { jobNotFound, type JobManager } from "../jobs/job-manager";
+import type { JobEngine } from "../jobs/job-engine";
+import { jobNotFound } from "../jobs/job-manager";
 import type { ModelRepository } from "../models/repository";
 import type { ServiceContext } from "../service-module";
 import { quote } from "../quote";
@@ -20,7 +21,7 @@ export type JobHandlers = Pick<InferenceServer, "run" | "watchJob" | "cancelJob"
 export interface JobHandlersDeps {
   readonly context: ServiceContext;
   readonly repository: ModelRepository;
-  readonly jobs: JobManager;
+  readonly jobs: JobEngine;
   /** False until the job journal is replayed: job calls answer UNAVAILABLE meanwhile. */
   readonly jobsReady: () => boolean;
 }
@@ -30,18 +31,19 @@ function requireModelName(model: string): void {
 }
 
 /** Writes job updates to a stream until the job ends or the client goes away. */
-function streamJob(jobs: JobManager, jobId: string, call: ServerWritableStream<unknown, { update?: JobUpdate }>): void {
+async function streamJob(jobs: JobEngine, jobId: string, call: ServerWritableStream<unknown, { update?: JobUpdate }>): Promise<void> {
   let ended = false;
-  const detach = jobs.watch(jobId, (update) => {
+  const detach = await jobs.subscribe(jobId, (update) => {
     if (ended || call.cancelled) return;
     call.write({ update });
     if (isTerminal(update.stage)) {
-      ended = true; // the job drops its listeners once it ends
+      ended = true; // the engine drops its listeners once the job ends
       call.end();
     }
   });
   // A client that goes away detaches its listener; the job itself goes on.
-  call.on("cancelled", detach);
+  if (call.cancelled) detach();
+  else call.on("cancelled", detach);
 }
 
 /**
@@ -86,34 +88,33 @@ export function createJobHandlers({ context, repository, jobs, jobsReady }: JobH
    * whether or not the job exists; a job of a project the token does not grant answers the
    * same NOT_FOUND as an unknown id, so ids cannot be probed across projects.
    */
-  function authorizedJob(metadata: Metadata, jobId: string): string {
+  async function authorizedJob(metadata: Metadata, jobId: string): Promise<string> {
     requireJobs();
     if (jobId === "") throw invalidArgument("job_id is empty; use the id from the first Run update");
     const principal = context.auth.authenticate(metadata);
-    const job = jobs.find(jobId);
+    const job = await jobs.get(jobId);
     if (!job || !principal.mayUse(job.spec.project)) throw jobNotFound(jobId);
     return jobId;
   }
 
   return {
     run(call) {
-      run(call).then(
-        (jobId) => streamJob(jobs, jobId, call),
-        (error: unknown) => call.emit("error", toServiceError(error)),
-      );
+      run(call)
+        .then((jobId) => streamJob(jobs, jobId, call))
+        .catch((error: unknown) => call.emit("error", toServiceError(error)));
     },
 
     watchJob(call) {
-      try {
-        streamJob(jobs, authorizedJob(call.metadata, call.request.jobId), call);
-      } catch (error) {
-        call.emit("error", toServiceError(error));
-      }
+      Promise.resolve()
+        .then(() => authorizedJob(call.metadata, call.request.jobId))
+        .then((jobId) => streamJob(jobs, jobId, call))
+        .catch((error: unknown) => call.emit("error", toServiceError(error)));
     },
 
     cancelJob(call, callback) {
       Promise.resolve()
-        .then(() => jobs.cancel(authorizedJob(call.metadata, call.request.jobId)))
+        .then(() => authorizedJob(call.metadata, call.request.jobId))
+        .then((jobId) => jobs.cancel(jobId))
         .then(
           (stage) => callback(null, { stage }),
           (error: unknown) => callback(toServiceError(error)),
@@ -121,15 +122,18 @@ export function createJobHandlers({ context, repository, jobs, jobsReady }: JobH
     },
 
     listJobs(call, callback) {
-      try {
-        requireJobs();
-        const { project, pageSize, pageToken } = call.request;
-        assertProject(project);
-        context.auth.authorizeProject(call.metadata, project);
-        callback(null, jobs.list(project, pageSize, pageToken));
-      } catch (error) {
-        callback(toServiceError(error));
-      }
+      Promise.resolve()
+        .then(() => {
+          requireJobs();
+          const { project, pageSize, pageToken } = call.request;
+          assertProject(project);
+          context.auth.authorizeProject(call.metadata, project);
+          return jobs.list(project, pageSize, pageToken);
+        })
+        .then(
+          (page) => callback(null, page),
+          (error: unknown) => callback(toServiceError(error)),
+        );
     },
   };
 }

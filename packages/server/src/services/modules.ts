@@ -22,7 +22,18 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
     { name: "inferd.v1.Diagnostics", ...implementService(DiagnosticsService, createDiagnosticsService()) },
     createFilesModule(context),
     // Health name model/<name> per model follows its state (SERVING while a version is ready).
-    { ...createInferenceModule(context), watchHealth: (set) => watchModelHealth(models, set) },
+    // With --redis the job engine's dependency is reported too (health name "redis").
+    {
+      ...createInferenceModule(context),
+      watchHealth: (set) => {
+        const stopModels = watchModelHealth(models, set);
+        const stopJobs = context.engine.jobs.watchHealth?.(set);
+        return () => {
+          stopModels();
+          stopJobs?.();
+        };
+      },
+    },
     createOipModule(context),
     createAvroPipelineModule(context),
   ];

@@ -7,6 +7,7 @@ import { listFilesScenario } from "./list-files";
 import { oipOverheadScenario } from "./oip-overhead";
 import { oipRestScenario } from "./oip-rest";
 import { runScenario } from "./run";
+import { scaleOutScenario } from "./scale-out";
 import { startupScenario } from "./startup";
 import { unaryScenario } from "./unary";
 import { uploadScenario } from "./upload";
@@ -24,4 +25,5 @@ export const SCENARIOS: readonly Scenario[] = [
   startupScenario,
   admissionScenario,
   cacheScenario,
+  scaleOutScenario,
 ];

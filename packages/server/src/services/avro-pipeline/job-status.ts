@@ -1,6 +1,6 @@
 import type { JobState, JobStatus } from "@inferd/grpc-types/avro";
 import { JobStage, type JobUpdate } from "@inferd/grpc-types/v1";
-import type { Job } from "../../jobs/job";
+import type { JobView } from "../../jobs/job-engine";
 
 /** The pipeline's state of a job stage: queued is PENDING, a worker's stages are PROCESSING. */
 export function jobState(stage: JobStage): JobState {
@@ -20,15 +20,12 @@ export function jobState(stage: JobStage): JobState {
   }
 }
 
-/** The pipeline status of a job at one of its updates (result URIs: every finished image so far). */
-export function toJobStatus(job: Job, update: JobUpdate): JobStatus {
-  const summary = job.summary();
-  const resultUris: string[] = [];
-  const indexes = [...job.images.keys()].sort((a, b) => a - b);
-  for (const index of indexes) {
-    const outcome = job.images.get(index);
-    if (outcome?.ok) resultUris.push(outcome.resultUri);
-  }
+/**
+ * The pipeline status of a job at one of its updates. `resultUris`: every image finished with
+ * a result so far, in image order (default: the view's own, as of its snapshot).
+ */
+export function toJobStatus(job: JobView, update: JobUpdate, resultUris: readonly string[] = job.resultUris): JobStatus {
+  const summary = update.summary ?? { imagesTotal: job.spec.imageUris.length, imagesSucceeded: 0, imagesFailed: 0, elapsedMs: 0 };
   return {
     jobId: job.spec.id,
     state: jobState(update.stage),
@@ -39,11 +36,12 @@ export function toJobStatus(job: Job, update: JobUpdate): JobStatus {
     imagesFailed: summary.imagesFailed,
     createdAtMillis: Date.parse(job.spec.createdAt),
     updatedAtMillis: (update.time ?? new Date()).getTime(),
-    resultUris,
+    resultUris: [...resultUris],
   };
 }
 
 /** The first message of Init: the job as submitted, PENDING. */
-export function pendingStatus(job: Job): JobStatus {
-  return { ...toJobStatus(job, job.update(JobStage.QUEUED, { time: new Date(job.spec.createdAt) })), state: "PENDING" };
+export function pendingStatus(job: JobView): JobStatus {
+  const update = { ...job.current, stage: JobStage.QUEUED, time: new Date(job.spec.createdAt) };
+  return { ...toJobStatus(job, update), state: "PENDING" };
 }

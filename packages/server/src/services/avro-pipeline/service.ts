@@ -5,8 +5,9 @@ import { InferdError, invalidArgument, toServiceError } from "../../errors";
 import { parseFileUri } from "../../files/uri";
 import { assertProject } from "../../files/validate";
 import { resolveParameters } from "../../inference/parameters";
-import { isTerminal, type Job } from "../../jobs/job";
-import { jobNotFound, type JobManager } from "../../jobs/job-manager";
+import { isTerminal } from "../../jobs/job";
+import type { JobEngine, JobView } from "../../jobs/job-engine";
+import { jobNotFound } from "../../jobs/job-manager";
 import type { ModelRepository } from "../../models/repository";
 import type { ServiceContext } from "../../service-module";
 import { MAX_RUN_IMAGES } from "../jobs-handlers";
@@ -16,7 +17,7 @@ import { pendingStatus, toJobStatus } from "./job-status";
 export interface AvroPipelineDeps {
   readonly context: ServiceContext;
   readonly repository: ModelRepository;
-  readonly jobs: JobManager;
+  readonly jobs: JobEngine;
   /** False until the job journal is replayed: calls answer UNAVAILABLE meanwhile. */
   readonly jobsReady: () => boolean;
 }
@@ -35,24 +36,30 @@ function protoParameters(parameters: InferParameters | undefined): ProtoInferPar
 
 /**
  * Streams a job's statuses from its next update until it ends or the client goes away.
- * Event-driven (a listener on the job), so a watcher holds no thread.
+ * Event-driven (a listener on the job), so a watcher holds no thread. Result URIs are kept
+ * from the snapshot plus each later update that stored a result.
  */
-function follow(job: Job, jobs: JobManager, call: ServerWritableStream<unknown, JobStatus>, skipFirst: boolean): void {
+async function follow(job: JobView, jobs: JobEngine, call: ServerWritableStream<unknown, JobStatus>, skipFirst: boolean): Promise<void> {
   let skip = skipFirst;
   let ended = false;
-  const detach = jobs.watch(job.spec.id, (update) => {
+  const results = new Map<number, string>();
+  const known = new Set(job.resultUris);
+  const detach = await jobs.subscribe(job.spec.id, (update) => {
     if (ended || call.cancelled) return;
-    // watch() starts with the current update; Init already sent PENDING for a still-queued job.
+    if (update.resultUri !== "" && !known.has(update.resultUri)) results.set(update.imageIndex, update.resultUri);
+    // subscribe() starts with the current update; Init already sent PENDING for a still-queued job.
     const repeat = skip && update.stage === JobStage.QUEUED;
     skip = false;
     if (repeat) return;
-    call.write(toJobStatus(job, update));
+    const later = [...results.entries()].sort((a, b) => a[0] - b[0]).map(([, uri]) => uri);
+    call.write(toJobStatus(job, update, [...job.resultUris, ...later]));
     if (isTerminal(update.stage)) {
       ended = true;
       call.end();
     }
   });
-  call.on("cancelled", detach);
+  if (call.cancelled) detach();
+  else call.on("cancelled", detach);
 }
 
 /** The handlers of inferd.avro.Pipeline over the server's job manager. */
@@ -61,7 +68,7 @@ export function createAvroPipelineService({ context, repository, jobs, jobsReady
     if (!jobsReady()) throw new InferdError("unavailable", "the server is still loading models and jobs; retry when health reports SERVING");
   }
 
-  async function submit(metadata: Metadata, request: InitRequest): Promise<Job> {
+  async function submit(metadata: Metadata, request: InitRequest): Promise<JobView> {
     requireJobs();
     assertProject(request.project);
     context.auth.authorizeProject(metadata, request.project);
@@ -87,48 +94,47 @@ export function createAvroPipelineService({ context, repository, jobs, jobsReady
   }
 
   /** The job, once the caller may see it: unknown and not-yours are the same NOT_FOUND. */
-  function authorizedJob(metadata: Metadata, jobId: string): Job {
+  async function authorizedJob(metadata: Metadata, jobId: string): Promise<JobView> {
     requireJobs();
     if (jobId === "") throw invalidArgument("jobId is empty; use the id from the first Init message");
     const principal = context.auth.authenticate(metadata);
-    const job = jobs.find(jobId);
+    const job = await jobs.get(jobId);
     if (!job || !principal.mayUse(job.spec.project)) throw jobNotFound(jobId);
     return job;
   }
 
   return {
     init(call) {
-      submit(call.metadata, call.request).then(
-        (job) => {
+      submit(call.metadata, call.request)
+        .then(async (job) => {
           if (call.cancelled) return;
           call.write(pendingStatus(job));
-          if (call.request.persistence === true) follow(job, jobs, call, true);
+          if (call.request.persistence === true) await follow(job, jobs, call, true);
           else call.end();
-        },
-        (error: unknown) => call.emit("error", toServiceError(error)),
-      );
+        })
+        .catch((error: unknown) => call.emit("error", toServiceError(error)));
     },
 
     monitor(call) {
-      try {
-        const job = authorizedJob(call.metadata, call.request.jobId);
-        if (call.request.follow === true) {
-          follow(job, jobs, call, false);
-        } else {
-          call.write(toJobStatus(job, job.current));
-          call.end();
-        }
-      } catch (error) {
-        call.emit("error", toServiceError(error));
-      }
+      authorizedJob(call.metadata, call.request.jobId)
+        .then(async (job) => {
+          if (call.request.follow === true) {
+            await follow(job, jobs, call, false);
+          } else {
+            call.write(toJobStatus(job, job.current));
+            call.end();
+          }
+        })
+        .catch((error: unknown) => call.emit("error", toServiceError(error)));
     },
 
     cancel(call, callback) {
       Promise.resolve()
         .then(async () => {
-          const job = authorizedJob(call.metadata, call.request.jobId);
+          const job = await authorizedJob(call.metadata, call.request.jobId);
           await jobs.cancel(job.spec.id);
-          return toJobStatus(job, job.current);
+          const ended = (await jobs.get(job.spec.id)) ?? job;
+          return toJobStatus(ended, ended.current);
         })
         .then(
           (status) => callback(null, status),
