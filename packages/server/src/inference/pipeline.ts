@@ -119,7 +119,7 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
 
       signal?.throwIfAborted();
       onStage?.("infer");
-      const outputs = await model.session.run(model.inputName, tensor, model.outputNames);
+      const outputs = await model.session.run(model.inputName, tensor, model.outputNames, signal);
       const inferredAt = performance.now();
 
       onStage?.("postprocess");

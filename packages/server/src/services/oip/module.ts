@@ -14,7 +14,7 @@ import { createInferStatistics } from "./statistics";
 export function createOipModule(context: ServiceContext, repository: SharedModelRepository): ServiceModule {
   let accepting = true;
   let endpoint: OipHttpEndpoint | undefined;
-  const statistics = createInferStatistics();
+  const statistics = createInferStatistics(Date.now, repository.executionStatistics);
   return {
     name: "inference.GRPCInferenceService",
     definition: GRPCInferenceServiceService,

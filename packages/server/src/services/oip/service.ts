@@ -6,6 +6,7 @@ import type { ModelRepository } from "../../models/repository";
 import type { SharedModelRepository } from "../../models/shared-repository";
 import { SERVER_VERSION } from "../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "./describe";
+import { createCallContext } from "../../lifecycle/call-context";
 import { createModelInfer } from "./infer";
 import { createRepositoryControl } from "./repository-control";
 import type { InferStatisticsTable } from "./statistics";
@@ -89,7 +90,16 @@ export function createOipService({ repository, statistics, logger, accepting, ma
       return { config: modelConfig(repository.resolve(request.name, request.version)) };
     }),
 
-    modelInfer: unary(infer),
+    modelInfer(call, callback) {
+      const context = createCallContext(call);
+      Promise.resolve()
+        .then(() => infer(call.request, context.signal))
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(toServiceError(error)),
+        )
+        .finally(() => context.dispose());
+    },
 
     modelStreamInfer(call) {
       // One request at a time, answered in order; a failed one is answered in-band and the

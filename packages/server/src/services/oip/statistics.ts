@@ -1,4 +1,5 @@
 import type { InferStatistics, ModelStatistics, StatisticDuration } from "@inferd/grpc-types/inference";
+import type { ExecutionStatistics } from "../../models/batch-stats";
 
 /** Time spent in the phases of one inference, in nanoseconds. */
 export interface InferTimings {
@@ -41,8 +42,12 @@ const add = (d: Duration, ns: bigint): void => {
 };
 const out = (d: Duration): StatisticDuration => ({ count: d.count, ns: d.ns });
 
-/** Creates an empty statistics table. */
-export function createInferStatistics(now: () => number = Date.now): InferStatisticsTable {
+/**
+ * Creates an empty statistics table. `execution`: the repository's execution statistics (queue
+ * time, batch sizes, inference vs execution count over every protocol); without it each OIP
+ * request counts as one execution of batch size 1.
+ */
+export function createInferStatistics(now: () => number = Date.now, execution?: ExecutionStatistics): InferStatisticsTable {
   const table = new Map<string, VersionStats>();
   const entry = (name: string, version: string): VersionStats => {
     const key = `${name}\u0000${version}`;
@@ -69,11 +74,12 @@ export function createInferStatistics(now: () => number = Date.now): InferStatis
     },
     get(name, version) {
       const stats = entry(name, version);
+      const executed = execution?.get(name, version);
       const inferenceStats: InferStatistics = {
         success: out(stats.success),
         fail: out(stats.fail),
-        // inferd runs each request as it comes: there is no scheduling queue or response cache.
-        queue: out(zero()),
+        // The batch queue (dynamic_batching); zero for a model that does not batch.
+        queue: executed ? { ...executed.queue } : out(zero()),
         computeInput: out(stats.computeInput),
         computeInfer: out(stats.computeInfer),
         computeOutput: out(stats.computeOutput),
@@ -84,11 +90,11 @@ export function createInferStatistics(now: () => number = Date.now): InferStatis
         name,
         version,
         lastInference: stats.lastInference,
-        // Without batching, every request is one execution; inference_count counts requests.
-        inferenceCount: stats.success.count,
-        executionCount: stats.success.count,
+        // Triton's meanings: batch items that ran vs model executions, over every protocol.
+        inferenceCount: executed ? executed.inferenceCount : stats.success.count,
+        executionCount: executed ? executed.executionCount : stats.success.count,
         inferenceStats,
-        batchStats: [],
+        batchStats: (executed?.batchStats ?? []).map((b) => ({ batchSize: BigInt(b.batchSize), computeInfer: { ...b.computeInfer } })),
         memoryUsage: [],
         responseStats: {},
       };
