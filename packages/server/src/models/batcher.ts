@@ -148,6 +148,13 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
       dispatch(batch, at);
     }
     if (nextLook < Infinity && queue.length > 0) arm(nextLook);
+    else if (queue.length === 0) disarm();
+  }
+
+  function disarm(): void {
+    timer?.cancel();
+    timer = undefined;
+    timerAt = Infinity;
   }
 
   function dispatch(batch: Item<I, O>[], at: number): void {
@@ -207,6 +214,7 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
           const index = queue.indexOf(item);
           if (index < 0) return;
           queue.splice(index, 1);
+          if (queue.length === 0) disarm();
           reject(signal?.reason);
         };
         const item: Item<I, O> = {

@@ -45,8 +45,9 @@ export function modelMetadata(model: ResolvedModel, status: ModelStatus | undefi
 }
 
 /**
- * The Triton ModelConfig of a resolved version. inferd does not batch requests itself, so
- * max_batch_size is 0 and dims are the model's full shapes, batch dimension (-1) included.
+ * The Triton ModelConfig of a resolved version: max_batch_size, dynamic_batching and the
+ * instance count as its config.json sets them. dims are the model's full shapes, batch
+ * dimension (-1) included (inferd's requests carry their batch dimension even when batched).
  */
 export function modelConfig(model: ResolvedModel): ModelConfig {
   return {
@@ -54,7 +55,7 @@ export function modelConfig(model: ResolvedModel): ModelConfig {
     platform: PLATFORM,
     backend: "onnxruntime",
     versionPolicy: { policyChoice: { $case: "all", value: {} } },
-    maxBatchSize: 0,
+    maxBatchSize: model.config.serving.maxBatchSize,
     input: model.session.inputs.map((t) => ({
       name: t.name,
       dataType: CONFIG_TYPES[datatypeOf(t)] ?? DataType.TYPE_INVALID,
@@ -71,7 +72,19 @@ export function modelConfig(model: ResolvedModel): ModelConfig {
       labelFilename: "",
       isShapeTensor: false,
     })),
-    instanceGroup: [{ name: `${model.name}_0`, count: 1, kind: ModelInstanceGroup_Kind.CPU }],
+    instanceGroup: [{ name: `${model.name}_0`, count: model.config.serving.instanceCount, kind: ModelInstanceGroup_Kind.CPU }],
+    ...(model.config.serving.dynamicBatching
+      ? {
+          schedulingChoice: {
+            $case: "dynamicBatching" as const,
+            value: {
+              preferredBatchSize: [...model.config.serving.dynamicBatching.preferredBatchSizes],
+              maxQueueDelayMicroseconds: BigInt(model.config.serving.dynamicBatching.maxQueueDelayMicroseconds),
+              preserveOrdering: false,
+            },
+          },
+        }
+      : {}),
     defaultModelFilename: "model.onnx",
     parameters: {
       task: { stringValue: model.config.task },
