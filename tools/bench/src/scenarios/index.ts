@@ -1,5 +1,6 @@
 import type { Scenario } from "../context";
 import { admissionScenario } from "./admission";
+import { batchingScenario } from "./batching";
 import { inferOverheadScenario } from "./infer-overhead";
 import { inferThroughputScenario } from "./infer-throughput";
 import { listFilesScenario } from "./list-files";
@@ -15,6 +16,7 @@ export const SCENARIOS: readonly Scenario[] = [
   unaryScenario,
   inferOverheadScenario,
   inferThroughputScenario,
+  batchingScenario,
   uploadScenario,
   listFilesScenario,
   runScenario,
