@@ -5,6 +5,7 @@ import { createFilesModule } from "./files";
 import { shareRepository } from "../models/shared-repository";
 import { createInferenceModule, createInferenceRepository } from "./inference";
 import { createOipModule } from "./oip/module";
+import { registerExecutionMetrics } from "../models/execution-metrics";
 import { watchModelHealth } from "../models/model-health";
 import { createAvroPipelineModule } from "./avro-pipeline/module";
 
@@ -21,6 +22,7 @@ export function createServiceModules(context: ServiceContext): ServiceModule[] {
     logger: context.logger,
   });
   const inference = createInferenceModule(context, context.inference, repository);
+  if (context.metrics.registry && repository.executionStatistics) registerExecutionMetrics(context.metrics.registry, repository.executionStatistics);
   return [
     {
       name: "inferd.v1.Diagnostics",
