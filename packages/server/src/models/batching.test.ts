@@ -84,7 +84,7 @@ test.each(IMAGE_MODELS.map(([name]) => name))("%s: batched Infer results equal u
     colors.map((color, i) => renderSvg(i < 3 ? 96 : 64 + 32 * (i % 2), i < 3 ? 64 : 48, `<rect x="${8 + i}" y="8" width="30" height="20" fill="${color}"/><rect x="40" y="30" width="16" height="12" fill="#fff"/>`)),
   );
   if (name === "text") images.splice(3, 3, ...(await Promise.all([0, 1, 2].map((i) => renderSvg(128, 128, `<rect x="${10 * i}" y="40" width="60" height="30" fill="#fff"/>`)))));
-  const alone = [];
+  const alone: ReturnType<typeof comparable>[] = [];
   for (const image of images) alone.push(comparable(await infer(`${name}-plain`, image)));
   const together = (await Promise.all(images.map((image) => infer(`${name}-batched`, image)))).map(comparable);
   expect(together).toEqual(alone);
@@ -109,7 +109,7 @@ test("tensor model: each request gets exactly its own rows, bit for bit, with di
     ]);
   });
   const plain = repository.resolve("add-plain", "");
-  const alone = [];
+  const alone: Map<string, RuntimeTensor>[] = [];
   for (const feeds of requests()) alone.push(await plain.session.runTensors!(feeds, ["sum"]));
   const session = repository.resolve("add-batched", "").session;
   // Preferred sizes 3 and 4: rows 1+2 leave as a batch of 3 once the second request is queued, then 1+3 as one of 4.
