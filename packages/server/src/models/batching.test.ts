@@ -176,6 +176,7 @@ test("more instances than CPU cores are accepted, reported and serve", async () 
   const config = modelConfig(resolved);
   expect(config.instanceGroup[0]?.count).toBe(availableParallelism() + 2);
   expect(config.maxBatchSize).toBe(0);
+  expect(config.input[0]?.dims).toEqual([-1n, 3n]);
   const results = await Promise.all([1, 2, 3, 4].map((n) => resolved.session.runTensors!(new Map([["a", f32([n, n, n], 1)], ["b", f32([1, 2, 3], 1)]]), ["sum"])));
   expect(results.map((r) => [...(r.get("sum")?.data as Float32Array)])).toEqual([1, 2, 3, 4].map((n) => [n + 1, n + 2, n + 3]));
   expect(executions("many").executionCount).toBe(4n);
@@ -184,5 +185,11 @@ test("more instances than CPU cores are accepted, reported and serve", async () 
 test("ModelConfig reports max_batch_size and dynamic_batching as config.json sets them", () => {
   const config = modelConfig(repository.resolve("add-batched", ""));
   expect(config.maxBatchSize).toBe(8);
+  // Triton's convention: with max_batch_size > 0, dims leave out the batch dimension.
+  expect(config.input.map((i) => [i.name, i.dims])).toEqual([
+    ["a", [3n]],
+    ["b", [3n]],
+  ]);
+  expect(config.output.map((o) => o.dims)).toEqual([[3n]]);
   expect(config.schedulingChoice).toEqual({ $case: "dynamicBatching", value: { preferredBatchSize: [3, 4], maxQueueDelayMicroseconds: 5_000_000n, preserveOrdering: false } });
 });

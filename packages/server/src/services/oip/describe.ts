@@ -47,9 +47,12 @@ export function modelMetadata(model: ResolvedModel, status: ModelStatus | undefi
 /**
  * The Triton ModelConfig of a resolved version: max_batch_size, dynamic_batching and the
  * instance count as its config.json sets them. dims are the model's full shapes, batch
- * dimension (-1) included (inferd's requests carry their batch dimension even when batched).
+ * dimension (-1) included, unless max_batch_size > 0: then, as in Triton, they leave out the
+ * batch dimension (ModelMetadata's shapes keep it).
  */
 export function modelConfig(model: ResolvedModel): ModelConfig {
+  const batched = model.config.serving.maxBatchSize > 0;
+  const dims = (shape: readonly number[]): bigint[] => (batched ? shape.slice(1) : shape).map(BigInt);
   return {
     name: model.name,
     platform: PLATFORM,
@@ -60,7 +63,7 @@ export function modelConfig(model: ResolvedModel): ModelConfig {
       name: t.name,
       dataType: CONFIG_TYPES[datatypeOf(t)] ?? DataType.TYPE_INVALID,
       format: ModelInput_Format.NONE,
-      dims: t.shape.map(BigInt),
+      dims: dims(t.shape),
       isShapeTensor: false,
       allowRaggedBatch: false,
       optional: false,
@@ -68,7 +71,7 @@ export function modelConfig(model: ResolvedModel): ModelConfig {
     output: model.session.outputs.map((t) => ({
       name: t.name,
       dataType: CONFIG_TYPES[datatypeOf(t)] ?? DataType.TYPE_INVALID,
-      dims: t.shape.map(BigInt),
+      dims: dims(t.shape),
       labelFilename: "",
       isShapeTensor: false,
     })),
