@@ -54,6 +54,8 @@ beforeAll(async () => {
   await writeModel(dir, "identity-batched", { ...batched(2) }, identityAllModel(["BYTES", "INT64", "BOOL", "FP16", "UINT8"]));
   await writeModel(dir, "wait", { max_batch_size: 4, dynamic_batching: { max_queue_delay_microseconds: 60_000_000 } }, addModel("FP32"));
   await writeModel(dir, "many", { task: "tensor", instance_group: [{ count: availableParallelism() + 2, kind: "KIND_CPU" }], intra_op_threads: 1 }, addModel("FP32"));
+  // max_batch_size on a model whose batch dimension is fixed at 1: refused at load.
+  await writeModel(dir, "fixed", { task: "classification", input: { width: 32, height: 32 }, max_batch_size: 4 }, classifierModel(32));
   repository = createModelRepository({ dir, runtime: { intraOpThreads: 1 } });
   await repository.load();
 });
@@ -192,4 +194,9 @@ test("ModelConfig reports max_batch_size and dynamic_batching as config.json set
   ]);
   expect(config.output.map((o) => o.dims)).toEqual([[3n]]);
   expect(config.schedulingChoice).toEqual({ $case: "dynamicBatching", value: { preferredBatchSize: [3, 4], maxQueueDelayMicroseconds: 5_000_000n, preserveOrdering: false } });
+});
+
+test("max_batch_size on a model without a dynamic batch dimension fails its load", () => {
+  expect(repository.list().find((m) => m.name === "fixed")?.versions.map((v) => v.state)).toEqual(["failed"]);
+  expect(() => repository.resolve("fixed", "")).toThrow(expect.objectContaining({ kind: "unavailable" }));
 });
