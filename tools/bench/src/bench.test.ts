@@ -23,7 +23,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; stdou
   });
 }
 
-const ALL = ["unary", "infer-overhead", "infer-throughput", "upload", "list-files", "run", "oip-overhead", "oip-rest", "startup", "admission", "cache", "scale-out"];
+const ALL = ["unary", "infer-overhead", "infer-throughput", "batching", "upload", "list-files", "run", "oip-overhead", "oip-rest", "startup", "admission", "cache", "scale-out"];
 
 test("pnpm bench --quick --json runs every scenario and prints one JSON line with finite figures", async () => {
   expect(existsSync(main)).toBe(true); // run `pnpm build` first
@@ -44,6 +44,12 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
     "infer-overhead/overhead_beyond_grpc_p50",
     "infer-throughput/c1.req_per_s",
     "infer-throughput/c4.req_per_s",
+    "infer-throughput/instances2x1.c1.req_per_s",
+    "infer-throughput/instances2x1.c4.req_per_s",
+    "batching/dense.c8.images_per_s",
+    "batching/dense.c8.p99",
+    "batching/mobilenet.c8.images_per_s",
+    "batching/mobilenet.c8.p99",
     "upload/throughput_vs_durable_copy",
     "upload/server_peak_rss",
     "list-files/page_latency_vs_small_project",

@@ -48,8 +48,9 @@ test("models load, stats and unload drive the server's repository; failures exit
   const stats = JSON.parse((await cli("--json", "models", "stats", "mixed")).stdout) as Array<{ name: string; version: string; inferenceStats: { success: { count: string } } }>;
   expect(stats).toEqual([expect.objectContaining({ name: "mixed", version: "1", inferenceStats: expect.objectContaining({ success: expect.objectContaining({ count: "2" }) }) })]);
   const table = await cli("models", "stats");
-  expect(table.stdout).toMatch(/^MODEL\s+VERSION\s+SUCCESS\s+FAIL\s+CACHE HITS\s+CACHE MISSES\s+AVG MS\s+LAST INFERENCE$/m);
-  expect(table.stdout).toMatch(/^mixed\s+1\s+2\s+0\s+1\s+1\s+\d/m);
+  expect(table.stdout).toMatch(/^MODEL\s+VERSION\s+SUCCESS\s+FAIL\s+CACHE HITS\s+CACHE MISSES\s+AVG MS\s+INFERENCES\s+EXECUTIONS\s+AVG BATCH\s+QUEUE MS\s+LAST INFERENCE$/m);
+  // Two requests: one ran the model (batch 1, run once), one came from the response cache.
+  expect(table.stdout).toMatch(/^mixed\s+1\s+2\s+0\s+1\s+1\s+[\d.]+\s+1\s+1\s+1\.00\s+\d{4}-/m);
 
   expect(await cli("models", "unload", "mixed")).toMatchObject({ code: 0, stdout: "mixed unloaded\n" });
   expect(await oip.modelReady("mixed")).toBe(false);

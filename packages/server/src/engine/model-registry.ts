@@ -3,6 +3,7 @@ import type { InferenceOptions } from "../inference/options";
 import { DEFAULT_HELPER_THREAD_NICE } from "../inference/thread-priority";
 import { createModelRepository } from "../models/repository";
 import { shareRepository, type SharedModelRepository } from "../models/shared-repository";
+import { createExecutionStatistics, type ExecutionStatistics } from "../models/batch-stats";
 import { createResponseCache, DEFAULT_RESPONSE_CACHE_MB, type ResponseCache } from "../models/response-cache";
 import { createInferStatistics, type InferStatisticsTable } from "./statistics";
 
@@ -19,6 +20,8 @@ export interface ModelRegistry extends SharedModelRepository {
    * config.json enables it are answered from it; its hits and misses are in `statistics`.
    */
   readonly responseCache: ResponseCache;
+  /** Queue time, batch sizes and inference vs execution counts, recorded where each model runs. */
+  readonly executionStatistics: ExecutionStatistics;
 }
 
 /** What {@link createModelRegistry} works with. */
@@ -32,8 +35,10 @@ export interface ModelRegistryOptions {
 
 /** Creates the registry over the models dir; nothing loads until the engine starts. */
 export function createModelRegistry({ modelsDir, logger, inference }: ModelRegistryOptions): ModelRegistry {
+  const executionStatistics = createExecutionStatistics();
   const repository = createModelRepository({
     dir: modelsDir,
+    executionStatistics,
     logger,
     runtime: { intraOpThreads: inference.modelThreads ?? 0, threadNice: inference.helperThreadNice ?? DEFAULT_HELPER_THREAD_NICE },
     ...(inference.loader ? { loader: inference.loader } : {}),
@@ -47,5 +52,5 @@ export function createModelRegistry({ modelsDir, logger, inference }: ModelRegis
     logger,
   });
   const responseCache = createResponseCache({ maxBytes: inference.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_MB * 1024 * 1024 });
-  return { ...shared, statistics: createInferStatistics(Date.now, responseCache.counters), responseCache };
+  return { ...shared, statistics: createInferStatistics(Date.now, responseCache.counters, executionStatistics), responseCache, executionStatistics };
 }

@@ -1,5 +1,6 @@
 import type { InferStatistics, ModelStatistics, StatisticDuration } from "@inferd/grpc-types/inference";
 import type { CacheCounters } from "../models/cache-counters";
+import type { ExecutionStatistics } from "../models/batch-stats";
 
 /** Time spent in the phases of one inference, in nanoseconds. */
 export interface InferTimings {
@@ -50,9 +51,11 @@ const out = (d: Duration): StatisticDuration => ({ count: d.count, ns: d.ns });
 
 /**
  * Creates an empty statistics table. `cache`: the response cache's hit/miss counters, reported
- * as cache_hit and cache_miss (zeros without).
+ * as cache_hit and cache_miss (zeros without). `execution`: the repository's execution
+ * statistics (queue time, batch sizes, inference vs execution count over every protocol);
+ * without it each computed request counts as one execution of batch size 1.
  */
-export function createInferStatistics(now: () => number = Date.now, cache?: CacheCounters): InferStatisticsTable {
+export function createInferStatistics(now: () => number = Date.now, cache?: CacheCounters, execution?: ExecutionStatistics): InferStatisticsTable {
   const table = new Map<string, VersionStats>();
   const entry = (name: string, version: string): VersionStats => {
     const key = `${name}\u0000${version}`;
@@ -85,11 +88,12 @@ export function createInferStatistics(now: () => number = Date.now, cache?: Cach
     get(name, version) {
       const stats = entry(name, version);
       const counts = cache?.get(name, version);
+      const executed = execution?.get(name, version);
       const inferenceStats: InferStatistics = {
         success: out(stats.success),
         fail: out(stats.fail),
-        // inferd runs each request as it comes: there is no scheduling queue.
-        queue: out(zero()),
+        // The batch queue (dynamic_batching); zero for a model that does not batch.
+        queue: executed ? { ...executed.queue } : out(zero()),
         computeInput: out(stats.computeInput),
         computeInfer: out(stats.computeInfer),
         computeOutput: out(stats.computeOutput),
@@ -101,12 +105,12 @@ export function createInferStatistics(now: () => number = Date.now, cache?: Cach
         name,
         version,
         lastInference: stats.lastInference,
-        // Without batching, every computed request is one execution; as in Triton, neither
-        // count includes requests answered from the response cache.
-        inferenceCount: stats.computeInfer.count,
-        executionCount: stats.computeInfer.count,
+        // Triton's meanings: batch items that ran vs model executions, over every protocol; as in
+        // Triton, neither counts requests answered from the response cache.
+        inferenceCount: executed ? executed.inferenceCount : stats.computeInfer.count,
+        executionCount: executed ? executed.executionCount : stats.computeInfer.count,
         inferenceStats,
-        batchStats: [],
+        batchStats: (executed?.batchStats ?? []).map((b) => ({ batchSize: BigInt(b.batchSize), computeInfer: { ...b.computeInfer } })),
         memoryUsage: [],
         responseStats: {},
       };

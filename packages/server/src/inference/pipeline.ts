@@ -144,7 +144,7 @@ export function createInferencePipeline(options: InferencePipelineOptions = {}):
         preprocessedAt = performance.now();
         signal?.throwIfAborted();
         onStage?.("infer");
-        const outputs = await model.session.run(model.inputName, prepared.tensor, model.outputNames);
+        const outputs = await model.session.run(model.inputName, prepared.tensor, model.outputNames, signal);
         return {
           outputs: model.outputNames.map((name) => outputs.get(name)).filter((o) => o !== undefined),
           geometry: prepared.geometry,

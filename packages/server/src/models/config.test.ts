@@ -56,3 +56,34 @@ test("execution is worker unless a config asks for inline; anything else is reje
   expect(parseModelConfig({ task: "classification", input: { width: 8, height: 8 }, execution: "inline" }).execution).toBe("inline");
   expect(() => parseModelConfig({ execution: "main-thread" })).toThrow(ModelConfigError);
 });
+
+test("batching and instances: off and one instance unless configured; Triton's names accepted", () => {
+  expect(parseModelConfig({}).serving).toEqual({ maxBatchSize: 0, dynamicBatching: undefined, instanceCount: 1, intraOpThreads: 0 });
+  const config = parseModelConfig({
+    task: "classification",
+    input: { width: 8, height: 8 },
+    max_batch_size: 16,
+    dynamic_batching: { preferred_batch_size: [8, 4, 8], max_queue_delay_microseconds: 500 },
+    instance_group: [{ count: 2, kind: "KIND_CPU" }, { count: 3 }],
+    intra_op_threads: 1,
+  });
+  expect(config.serving).toEqual({ maxBatchSize: 16, dynamicBatching: { preferredBatchSizes: [4, 8], maxQueueDelayMicroseconds: 500 }, instanceCount: 5, intraOpThreads: 1 });
+  expect(parseModelConfig({ max_batch_size: 4, dynamic_batching: {}, instance_count: 64 }).serving).toMatchObject({
+    dynamicBatching: { preferredBatchSizes: [], maxQueueDelayMicroseconds: 0 },
+    instanceCount: 64,
+  });
+});
+
+test.each([
+  ["dynamic batching without max_batch_size", { dynamic_batching: {} }, "dynamic_batching"],
+  ["a preferred size above max_batch_size", { max_batch_size: 4, dynamic_batching: { preferred_batch_size: [8] } }, "dynamic_batching.preferred_batch_size"],
+  ["an unknown dynamic_batching field", { max_batch_size: 4, dynamic_batching: { priority_levels: 2 } }, "dynamic_batching.priority_levels"],
+  ["a negative queue delay", { max_batch_size: 4, dynamic_batching: { max_queue_delay_microseconds: -1 } }, "dynamic_batching.max_queue_delay_microseconds"],
+  ["zero instances", { instance_count: 0 }, "instance_count"],
+  ["both instance fields", { instance_count: 2, instance_group: [{ count: 2 }] }, "instance_count"],
+  ["a GPU instance group", { instance_group: [{ count: 1, kind: "KIND_GPU" }] }, "instance_group.0.kind"],
+  ["a fractional max_batch_size", { max_batch_size: 1.5 }, "max_batch_size"],
+])("%s is rejected with the field named", (_name, raw, field) => {
+  expect(() => parseModelConfig(raw)).toThrow(ModelConfigError);
+  expect(() => parseModelConfig(raw)).toThrow(`"${field}"`);
+});

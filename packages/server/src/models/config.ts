@@ -106,6 +106,26 @@ export interface ResponseCacheConfig {
  */
 export type ExecutionMode = "worker" | "inline";
 
+/** Triton's dynamic_batching: how long a request may wait for others to join its batch. */
+export interface DynamicBatchingConfig {
+  /** Batch sizes the batcher sends as soon as it can form them (largest first); may be empty. */
+  readonly preferredBatchSizes: readonly number[];
+  /** Longest a request waits in the queue for a fuller batch, in microseconds (0: never waits). */
+  readonly maxQueueDelayMicroseconds: number;
+}
+
+/** How a version is executed: batching and model instances (Triton's names and meanings). */
+export interface ServingConfig {
+  /** Largest batch (sum of the requests' first dimensions) one execution takes; 0: no batching. */
+  readonly maxBatchSize: number;
+  /** Present when requests are joined into batches (requires maxBatchSize >= 1). */
+  readonly dynamicBatching: DynamicBatchingConfig | undefined;
+  /** onnxruntime sessions (each in its own worker thread) serving the version at once. */
+  readonly instanceCount: number;
+  /** onnxruntime intra-op threads of each instance; 0: the server's --model-threads. */
+  readonly intraOpThreads: number;
+}
+
 /** A validated config.json with every default filled in. */
 export interface ModelConfig {
   readonly task: ModelTask;
@@ -124,6 +144,8 @@ export interface ModelConfig {
   readonly versions: Readonly<Record<string, PackageFileSource>>;
   /** Off by default. */
   readonly responseCache: ResponseCacheConfig;
+  /** Batching and instances; off and one instance unless configured. */
+  readonly serving: ServingConfig;
 }
 
 /** config.json failed validation; the message names the field and what to write instead. */
@@ -238,12 +260,63 @@ function parseResponseCache(raw: unknown): ResponseCacheConfig {
   return { enable, maxBytes: number(cache["max_bytes"], "response_cache.max_bytes", 0, 0, Number.MAX_SAFE_INTEGER, true) };
 }
 
-/** Fields a tensor model's config.json may have: the rest describe image pre- and post-processing. */
-const TENSOR_FIELDS = ["task", "description", "versions", "response_cache", "execution"] as const;
-
 function execution(root: Json): ExecutionMode {
   return oneOf<ExecutionMode>(root["execution"], "execution", ["worker", "inline"], "worker");
 }
+
+/** Fields of {@link ServingConfig}, allowed on every model (Triton's snake_case names). */
+const SERVING_FIELDS = ["max_batch_size", "dynamic_batching", "instance_group", "instance_count", "intra_op_threads"] as const;
+
+/** Largest max_batch_size accepted: a batch is one tensor, and a bigger one only costs memory. */
+const MAX_BATCH_SIZE = 4096;
+const MAX_INSTANCES = 64;
+
+/** Instance count from Triton's `instance_group: [{count, kind}]` or inferd's `instance_count`. */
+function parseInstanceCount(root: Json): number {
+  if (root["instance_group"] !== undefined && root["instance_count"] !== undefined) {
+    fail("instance_count", 'and "instance_group" both give the instance count; keep one');
+  }
+  if (root["instance_group"] === undefined) return number(root["instance_count"], "instance_count", 1, 1, MAX_INSTANCES, true);
+  const groups = root["instance_group"];
+  if (!Array.isArray(groups) || groups.length === 0) fail("instance_group", 'must be a non-empty array like [{ "count": 2, "kind": "KIND_CPU" }]');
+  let count = 0;
+  groups.forEach((raw: unknown, i) => {
+    const group = object(raw, `instance_group.${i}`);
+    onlyKeys(group, `instance_group.${i}`, ["count", "kind", "name"]);
+    oneOf(group["kind"], `instance_group.${i}.kind`, ["KIND_CPU", "KIND_AUTO"], "KIND_CPU");
+    count += number(group["count"], `instance_group.${i}.count`, 1, 1, MAX_INSTANCES, true);
+  });
+  if (count > MAX_INSTANCES) fail("instance_group", `counts add up to ${count}; at most ${MAX_INSTANCES} instances`);
+  return count;
+}
+
+/** Batching and instance fields; the same on image-task and tensor models. */
+function parseServing(root: Json): ServingConfig {
+  const maxBatchSize = number(root["max_batch_size"], "max_batch_size", 0, 0, MAX_BATCH_SIZE, true);
+  let dynamicBatching: DynamicBatchingConfig | undefined;
+  if (root["dynamic_batching"] !== undefined) {
+    const raw = object(root["dynamic_batching"], "dynamic_batching");
+    onlyKeys(raw, "dynamic_batching", ["preferred_batch_size", "max_queue_delay_microseconds"]);
+    if (maxBatchSize < 1) fail("dynamic_batching", 'needs "max_batch_size" of 1 or more (the largest batch the model takes)');
+    const preferred = raw["preferred_batch_size"] ?? [];
+    if (!Array.isArray(preferred) || !preferred.every((n) => Number.isInteger(n) && n >= 1 && n <= maxBatchSize)) {
+      fail("dynamic_batching.preferred_batch_size", `must be an array of integers from 1 to max_batch_size (${maxBatchSize})`);
+    }
+    dynamicBatching = {
+      preferredBatchSizes: [...new Set(preferred as number[])].sort((a, b) => a - b),
+      maxQueueDelayMicroseconds: number(raw["max_queue_delay_microseconds"], "dynamic_batching.max_queue_delay_microseconds", 0, 0, 60_000_000, true),
+    };
+  }
+  return {
+    maxBatchSize,
+    dynamicBatching,
+    instanceCount: parseInstanceCount(root),
+    intraOpThreads: number(root["intra_op_threads"], "intra_op_threads", 0, 0, 1024, true),
+  };
+}
+
+/** Fields a tensor model's config.json may have: the rest describe image pre- and post-processing. */
+const TENSOR_FIELDS = ["task", "description", "versions", "response_cache", "execution", ...SERVING_FIELDS] as const;
 
 /**
  * A tensor model's config: only a description and version sources; the image fields keep their
@@ -259,6 +332,7 @@ function parseTensorConfig(root: Json): ModelConfig {
     description: string(root["description"], "description", ""),
     versions: parseVersions(root["versions"]),
     responseCache: parseResponseCache(root["response_cache"]),
+    serving: parseServing(root),
   };
 }
 
@@ -266,7 +340,7 @@ function parseTensorConfig(root: Json): ModelConfig {
 export function parseModelConfig(raw: unknown): ModelConfig {
   const root = object(raw, "(root)");
   if (root["task"] === undefined || root["task"] === "tensor") return parseTensorConfig(root);
-  onlyKeys(root, "", ["task", "description", "input", "outputs", "labels", "defaults", "text_detection", "detection", "segmentation", "classification", "versions", "response_cache", "execution"]);
+  onlyKeys(root, "", ["task", "description", "input", "outputs", "labels", "defaults", "text_detection", "detection", "segmentation", "classification", "versions", "response_cache", "execution", ...SERVING_FIELDS]);
   const task = oneOf(root["task"], "task", TASKS, "classification");
   const defaults = object(root["defaults"], "defaults");
   onlyKeys(defaults, "defaults", ["confidence_threshold", "iou_threshold", "max_results"]);
@@ -308,5 +382,6 @@ export function parseModelConfig(raw: unknown): ModelConfig {
     },
     versions: parseVersions(root["versions"]),
     responseCache: parseResponseCache(root["response_cache"]),
+    serving: parseServing(root),
   };
 }

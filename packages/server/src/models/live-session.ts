@@ -63,16 +63,16 @@ export function createLiveSession(first: ModelSession): LiveSession {
     get outputs(): readonly TensorSignature[] {
       return (current ?? { session: first }).session.outputs;
     },
-    run(inputName, input, outputNames) {
+    run(inputName, input, outputNames, signal) {
       // Picked synchronously: a call that started is counted before anything can swap.
       const entry = active();
-      return track(entry, () => entry.session.run(inputName, input, outputNames));
+      return track(entry, () => entry.session.run(inputName, input, outputNames, signal));
     },
-    runTensors(feeds, outputNames) {
+    runTensors(feeds, outputNames, signal) {
       const entry = active();
       const runTensors = entry.session.runTensors;
       if (!runTensors) return Promise.reject(new InferdError("unavailable", "this model's runtime does not take tensor inputs"));
-      return track(entry, () => runTensors(feeds, outputNames));
+      return track(entry, () => runTensors(feeds, outputNames, signal));
     },
     swap(next) {
       const old = current;

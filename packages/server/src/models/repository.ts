@@ -1,8 +1,12 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { InferdError } from "../errors";
 import { silentLogger, type Logger } from "../logger";
+import { createExecutionStatistics, type ExecutionStatistics } from "./batch-stats";
+import { checkBatchable, createBatchingSession } from "./batching-session";
 import type { ModelConfig } from "./config";
+import { createInstancePool, loadInstances } from "./instance-pool";
 import { createLiveSession, type LiveSession } from "./live-session";
 import { errorMessage, fileFingerprint, listModelFolders, MODEL_NAME_PATTERN, newestFirst, readModelFolder, type ModelFolder } from "./model-files";
 import { resolvePackageFile } from "./package-file";
@@ -93,6 +97,11 @@ export interface ModelRepository {
   subscribe(listener: () => void): () => void;
   /** Releases every session. */
   close(): Promise<void>;
+  /**
+   * Execution statistics per version (queue time, batch sizes, inference vs execution count),
+   * recorded for every protocol where the model runs. Optional for repositories in tests.
+   */
+  readonly executionStatistics?: ExecutionStatistics;
 }
 
 /** Options of {@link createModelRepository}. */
@@ -108,6 +117,8 @@ export interface ModelRepositoryOptions {
   readonly inlineMaxRunUs?: number;
   /** What `load()` loads: every model (default), or none (model control mode explicit). */
   readonly startup?: "all" | "none";
+  /** Where execution statistics go; default a table of its own. */
+  readonly executionStatistics?: ExecutionStatistics;
 }
 
 interface Binding {
@@ -181,6 +192,7 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
     interOpThreads: options.runtime?.interOpThreads ?? 0,
     ...(options.runtime?.threadNice !== undefined ? { threadNice: options.runtime.threadNice } : {}),
   };
+  const executionStatistics = options.executionStatistics ?? createExecutionStatistics();
   const models = new Map<string, ModelEntry>();
   let loads = 0;
   /** Old sessions draining in the background (replaced or removed versions). */
@@ -241,10 +253,19 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
     try {
       path = modelPath(name, config, version);
       if (!existsSync(path)) throw new Error(`${path} does not exist`);
-      const session = await loader(path, { ...runtime, execution: config.execution });
+      const { serving } = config;
+      const perInstance = { ...runtime, execution: config.execution, ...(serving.intraOpThreads > 0 ? { intraOpThreads: serving.intraOpThreads } : {}) };
+      const instances = await loadInstances(loader, path, perInstance, serving.instanceCount);
+      const pooled = instances.length === 1 && instances[0] ? instances[0] : createInstancePool(instances);
+      const session = createBatchingSession(pooled, serving, executionStatistics.recorder(name, version));
       try {
         const binding = bindTensors(config, session);
-        logger.info({ model: name, version, path, ms: Date.now() - started }, "model loaded");
+        checkBatchable(session, serving);
+        const cores = availableParallelism();
+        const batching = serving.dynamicBatching ? { maxBatchSize: serving.maxBatchSize, ...serving.dynamicBatching } : "off";
+        logger.info({ model: name, version, path, ms: Date.now() - started, instances: serving.instanceCount, cores, batching }, "model loaded");
+        // Accepted (Triton does too): more instances than cores only share the cores.
+        if (serving.instanceCount > cores) logger.warn({ model: name, version, instances: serving.instanceCount, cores }, "model has more instances than CPU cores");
         return { session, binding, path };
       } catch (error) {
         await session.release();
@@ -376,6 +397,7 @@ export function createModelRepository(options: ModelRepositoryOptions): ModelRep
   }
 
   return {
+    executionStatistics,
     load: () => exclusive(startup),
 
     list() {

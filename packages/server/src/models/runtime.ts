@@ -24,8 +24,11 @@ export interface TensorSignature {
 export interface ModelSession {
   readonly inputs: readonly TensorSignature[];
   readonly outputs: readonly TensorSignature[];
-  /** Runs the model on one float32 input; resolves with the named float outputs. */
-  run(inputName: string, input: FloatTensor, outputNames: readonly string[]): Promise<Map<string, FloatTensor>>;
+  /**
+   * Runs the model on one float32 input; resolves with the named float outputs. `signal`: a
+   * run that waits (for a batch, for an instance) and is aborted meanwhile never starts.
+   */
+  run(inputName: string, input: FloatTensor, outputNames: readonly string[], signal?: AbortSignal): Promise<Map<string, FloatTensor>>;
   /**
    * Runs the model on named inputs of any element type; resolves with each requested output in
    * its own type (tensor protocols such as OIP). Optional so that a runtime without it still

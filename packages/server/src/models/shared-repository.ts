@@ -46,6 +46,7 @@ export function shareRepository(repository: ModelRepository, control: ModelContr
   };
   return {
     controlMode: mode,
+    ...(repository.executionStatistics ? { executionStatistics: repository.executionStatistics } : {}),
     load() {
       loading ??= repository.load().then(() => {
         done = true;

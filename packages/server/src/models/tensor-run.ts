@@ -8,7 +8,7 @@ import type * as ort from "onnxruntime-node";
 import type { RuntimeTensor } from "../tensors/ort-bridge";
 
 /** Named input tensors in, named output tensors out. */
-export type RunTensors = (feeds: ReadonlyMap<string, RuntimeTensor>, outputNames: readonly string[]) => Promise<Map<string, RuntimeTensor>>;
+export type RunTensors = (feeds: ReadonlyMap<string, RuntimeTensor>, outputNames: readonly string[], signal?: AbortSignal) => Promise<Map<string, RuntimeTensor>>;
 
 /** Runs an onnxruntime session on the calling thread. */
 export async function runTensorsInProcess(

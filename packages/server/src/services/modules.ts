@@ -8,6 +8,7 @@ import { createFilesModule } from "./files";
 import { createInferenceModule } from "./inference";
 import { createOipModule } from "./oip/module";
 import { registerResponseCacheMetrics } from "../metrics/response-cache-metrics";
+import { registerExecutionMetrics } from "../models/execution-metrics";
 
 /**
  * THE place where services are added to the server. Each module brings its definition and
@@ -18,6 +19,7 @@ import { registerResponseCacheMetrics } from "../metrics/response-cache-metrics"
 export function createServiceModules(context: ServiceContext): ServiceModule[] {
   const models = context.engine.models;
   if (context.metrics.registry) registerResponseCacheMetrics(context.metrics.registry, models.responseCache);
+  if (context.metrics.registry) registerExecutionMetrics(context.metrics.registry, models.executionStatistics);
   return [
     { name: "inferd.v1.Diagnostics", ...implementService(DiagnosticsService, createDiagnosticsService()) },
     createFilesModule(context),

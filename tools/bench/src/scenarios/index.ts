@@ -1,6 +1,7 @@
 import type { Scenario } from "../context";
 import { admissionScenario } from "./admission";
 import { cacheScenario } from "./cache";
+import { batchingScenario } from "./batching";
 import { inferOverheadScenario } from "./infer-overhead";
 import { inferThroughputScenario } from "./infer-throughput";
 import { listFilesScenario } from "./list-files";
@@ -17,6 +18,7 @@ export const SCENARIOS: readonly Scenario[] = [
   unaryScenario,
   inferOverheadScenario,
   inferThroughputScenario,
+  batchingScenario,
   uploadScenario,
   listFilesScenario,
   runScenario,

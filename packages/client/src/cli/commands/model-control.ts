@@ -25,6 +25,7 @@ const ms = (ns: bigint | undefined): string => (ns === undefined ? "" : (Number(
 function statsRow(s: ModelStatistics): string[] {
   const success = s.inferenceStats?.success;
   const count = success?.count ?? 0n;
+  const queue = s.inferenceStats?.queue;
   return [
     s.name,
     s.version,
@@ -34,6 +35,11 @@ function statsRow(s: ModelStatistics): string[] {
     String(s.inferenceStats?.cacheHit?.count ?? 0n),
     String(s.inferenceStats?.cacheMiss?.count ?? 0n),
     count > 0n ? ms((success?.ns ?? 0n) / count) : "",
+    // Triton's meanings: batch items run vs model executions; their ratio is the average batch size.
+    String(s.inferenceCount),
+    String(s.executionCount),
+    s.executionCount > 0n ? (Number(s.inferenceCount) / Number(s.executionCount)).toFixed(2) : "",
+    queue && queue.count > 0n ? ms(queue.ns / queue.count) : "",
     s.lastInference > 0n ? new Date(Number(s.lastInference)).toISOString() : "",
   ];
 }
@@ -68,7 +74,7 @@ export function registerModelControlCommands(program: Command, contextFor: Conte
     });
   models
     .command("stats")
-    .description("inference statistics per model version (OIP ModelStatistics)")
+    .description("inference statistics per model version (OIP ModelStatistics): requests, batch sizes, queue time")
     .argument("[name]", "one model; default every model")
     .option("--model-version <version>", "one version of the model")
     .action(async (name: string | undefined, options: { modelVersion?: string }, command: Command) => {
@@ -82,7 +88,7 @@ export function registerModelControlCommands(program: Command, contextFor: Conte
         context.note("no ready model versions");
         return;
       }
-      const columns = ["model", "version", "success", "fail", "cache hits", "cache misses", "avg ms", "last inference"].map((header) => ({ header }));
+      const columns = ["model", "version", "success", "fail", "cache hits", "cache misses", "avg ms", "inferences", "executions", "avg batch", "queue ms", "last inference"].map((header) => ({ header }));
       context.print(formatTable(columns, stats.map(statsRow)));
     });
 }

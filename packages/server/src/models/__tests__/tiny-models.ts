@@ -48,11 +48,11 @@ function encodeModel(graph: onnx.IGraphProto): Buffer {
  * the three channels. With scale 1/255 and no mean/std, white text on black reads as
  * probability ~1 where the text is.
  */
-export function textDetectorModel(): Buffer {
+export function textDetectorModel(batch: Dim = 1): Buffer {
   return encodeModel({
     name: "text-detector",
-    input: [valueInfo("x", [1, 3, "h", "w"])],
-    output: [valueInfo("maps", [1, 1, "h", "w"])],
+    input: [valueInfo("x", [batch, 3, "h", "w"])],
+    output: [valueInfo("maps", [batch, 1, "h", "w"])],
     node: [{ opType: "ReduceMean", input: ["x"], output: ["maps"], attribute: [intsAttribute("axes", [1]), intAttribute("keepdims", 1)] }],
   });
 }
@@ -62,11 +62,11 @@ export function textDetectorModel(): Buffer {
  * (background), channel 1 the red input channel, channel 2 the green one. Red shapes on black
  * come out as class 1, green ones as class 2.
  */
-export function segmenterModel(): Buffer {
+export function segmenterModel(batch: Dim = 1): Buffer {
   return encodeModel({
     name: "segmenter",
-    input: [valueInfo("x", [1, 3, "h", "w"])],
-    output: [valueInfo("scores", [1, 3, "h", "w"])],
+    input: [valueInfo("x", [batch, 3, "h", "w"])],
+    output: [valueInfo("scores", [batch, 3, "h", "w"])],
     initializer: [floatTensor("w", [3, 3, 1, 1], [0, 0, 0, 1, 0, 0, 0, 1, 0]), floatTensor("b", [3], [0.5, 0, 0])],
     node: [{ opType: "Conv", input: ["x", "w", "b"], output: ["scores"] }],
   });
@@ -76,11 +76,11 @@ export function segmenterModel(): Buffer {
  * A classifier: input `x` [1,3,size,size], output `logits` [1,3] = 10 x the mean of each
  * channel, so a mostly red image is class 0, green class 1, blue class 2.
  */
-export function classifierModel(size = 32): Buffer {
+export function classifierModel(size = 32, batch: Dim = 1): Buffer {
   return encodeModel({
     name: "classifier",
-    input: [valueInfo("x", [1, 3, size, size])],
-    output: [valueInfo("logits", [1, 3])],
+    input: [valueInfo("x", [batch, 3, size, size])],
+    output: [valueInfo("logits", [batch, 3])],
     initializer: [floatTensor("ten", [], [10])],
     node: [
       { opType: "GlobalAveragePool", input: ["x"], output: ["pooled"] },
@@ -104,6 +104,29 @@ export function constantOutputModel(size: number, outputDims: readonly number[],
     node: [
       { opType: "ReduceMean", input: ["images"], output: ["mean"], attribute: [intAttribute("keepdims", 0)] },
       { opType: "Mul", input: ["mean", "zero"], output: ["nothing"] },
+      { opType: "Add", input: ["constant", "nothing"], output: ["output0"] },
+    ],
+  });
+}
+
+/**
+ * {@link constantOutputModel} with a dynamic batch dimension: input `images` [n,3,size,size],
+ * output `output0` [n, ...rowDims], every row the given values (a batchable YOLO-format detector).
+ */
+export function batchedConstantOutputModel(size: number, rowDims: readonly [number, number], values: readonly number[]): Buffer {
+  return encodeModel({
+    name: "batched-constant-output",
+    input: [valueInfo("images", ["n", 3, size, size])],
+    output: [valueInfo("output0", ["n", ...rowDims])],
+    initializer: [
+      floatTensor("constant", rowDims, values),
+      floatTensor("zero", [], [0]),
+      { name: "rows", dims: [3], dataType: onnx.TensorProto.DataType.INT64, int64Data: [-1, 1, 1] },
+    ],
+    node: [
+      { opType: "ReduceMean", input: ["images"], output: ["mean"], attribute: [intsAttribute("axes", [1, 2, 3]), intAttribute("keepdims", 1)] },
+      { opType: "Reshape", input: ["mean", "rows"], output: ["perRow"] },
+      { opType: "Mul", input: ["perRow", "zero"], output: ["nothing"] },
       { opType: "Add", input: ["constant", "nothing"], output: ["output0"] },
     ],
   });

@@ -45,21 +45,25 @@ export function modelMetadata(model: ResolvedModel, status: ModelStatus | undefi
 }
 
 /**
- * The Triton ModelConfig of a resolved version. inferd does not batch requests itself, so
- * max_batch_size is 0 and dims are the model's full shapes, batch dimension (-1) included.
+ * The Triton ModelConfig of a resolved version: max_batch_size, dynamic_batching and the
+ * instance count as its config.json sets them. dims are the model's full shapes, batch
+ * dimension (-1) included, unless max_batch_size > 0: then, as in Triton, they leave out the
+ * batch dimension (ModelMetadata's shapes keep it).
  */
 export function modelConfig(model: ResolvedModel): ModelConfig {
+  const batched = model.config.serving.maxBatchSize > 0;
+  const dims = (shape: readonly number[]): bigint[] => (batched ? shape.slice(1) : shape).map(BigInt);
   return {
     name: model.name,
     platform: PLATFORM,
     backend: "onnxruntime",
     versionPolicy: { policyChoice: { $case: "all", value: {} } },
-    maxBatchSize: 0,
+    maxBatchSize: model.config.serving.maxBatchSize,
     input: model.session.inputs.map((t) => ({
       name: t.name,
       dataType: CONFIG_TYPES[datatypeOf(t)] ?? DataType.TYPE_INVALID,
       format: ModelInput_Format.NONE,
-      dims: t.shape.map(BigInt),
+      dims: dims(t.shape),
       isShapeTensor: false,
       allowRaggedBatch: false,
       optional: false,
@@ -67,11 +71,23 @@ export function modelConfig(model: ResolvedModel): ModelConfig {
     output: model.session.outputs.map((t) => ({
       name: t.name,
       dataType: CONFIG_TYPES[datatypeOf(t)] ?? DataType.TYPE_INVALID,
-      dims: t.shape.map(BigInt),
+      dims: dims(t.shape),
       labelFilename: "",
       isShapeTensor: false,
     })),
-    instanceGroup: [{ name: `${model.name}_0`, count: 1, kind: ModelInstanceGroup_Kind.CPU }],
+    instanceGroup: [{ name: `${model.name}_0`, count: model.config.serving.instanceCount, kind: ModelInstanceGroup_Kind.CPU }],
+    ...(model.config.serving.dynamicBatching
+      ? {
+          schedulingChoice: {
+            $case: "dynamicBatching" as const,
+            value: {
+              preferredBatchSize: [...model.config.serving.dynamicBatching.preferredBatchSizes],
+              maxQueueDelayMicroseconds: BigInt(model.config.serving.dynamicBatching.maxQueueDelayMicroseconds),
+              preserveOrdering: false,
+            },
+          },
+        }
+      : {}),
     defaultModelFilename: "model.onnx",
     parameters: {
       task: { stringValue: model.config.task },

@@ -113,11 +113,12 @@ function requestDigest(request: ModelInferRequest): string {
  * encoded PNG/JPEG/WebP as BYTES, preprocessed as its config.json says), runs the session's tensor entry point and returns the
  * requested outputs as raw_output_contents, with the request's id and parameters echoed.
  */
-export function createModelInfer({ models, maxImagePixels }: ModelInferDeps): (request: ModelInferRequest) => Promise<ModelInferResponse> {
+export function createModelInfer({ models, maxImagePixels }: ModelInferDeps): (request: ModelInferRequest, signal?: AbortSignal) => Promise<ModelInferResponse> {
   // The registry's response cache answers repeated requests of models whose config enables it.
   const responseCache = models.responseCache;
   const tensorCache = responseCache.space<CachedOutputs>("tensor");
-  return async (request) => {
+  // `signal`: the call's cancellation/deadline; a request aborted while it waits for a batch never runs.
+  return async (request, signal) => {
     if (request.modelName === "") throw invalidArgument("model_name is empty; name a model from RepositoryIndex");
     const model = models.resolve(request.modelName, request.modelVersion);
     const started = process.hrtime.bigint();
@@ -129,7 +130,7 @@ export function createModelInfer({ models, maxImagePixels }: ModelInferDeps): (r
         const feeds = await decodeInputs(model, request, maxImagePixels);
         const outputNames = requestedOutputs(model, request);
         const decoded = process.hrtime.bigint();
-        const results = await runTensors(feeds, outputNames).catch((error: unknown) => {
+        const results = await runTensors(feeds, outputNames, signal).catch((error: unknown) => {
           throw runFailure(model.name, error);
         });
         const inferred = process.hrtime.bigint();

@@ -5,6 +5,7 @@ import type { Logger } from "../../logger";
 import type { ModelRegistry } from "../../engine/model-registry";
 import { SERVER_VERSION } from "../../version";
 import { modelConfig, modelMetadata, repositoryIndex } from "./describe";
+import { createCallContext } from "../../lifecycle/call-context";
 import { createModelInfer } from "./infer";
 import { createRepositoryControl } from "./repository-control";
 import { quote } from "../../quote";
@@ -87,7 +88,16 @@ export function createOipService({ models, logger, accepting, maxImagePixels }: 
       return { config: modelConfig(models.resolve(request.name, request.version)) };
     }),
 
-    modelInfer: unary(infer),
+    modelInfer(call, callback) {
+      const context = createCallContext(call);
+      Promise.resolve()
+        .then(() => infer(call.request, context.signal))
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(toServiceError(error)),
+        )
+        .finally(() => context.dispose());
+    },
 
     modelStreamInfer(call) {
       // One request at a time, answered in order; a failed one is answered in-band and the

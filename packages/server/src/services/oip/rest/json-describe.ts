@@ -33,6 +33,14 @@ export function configToJson(c: ModelConfig): Record<string, unknown> {
       is_shape_tensor: o.isShapeTensor,
     })),
     instance_group: c.instanceGroup.map((g) => ({ name: g.name, count: g.count, kind: modelInstanceGroup_KindToJSON(g.kind) })),
+    ...(c.schedulingChoice?.$case === "dynamicBatching"
+      ? {
+          dynamic_batching: {
+            preferred_batch_size: c.schedulingChoice.value.preferredBatchSize,
+            max_queue_delay_microseconds: Number(c.schedulingChoice.value.maxQueueDelayMicroseconds),
+          },
+        }
+      : {}),
     default_model_filename: c.defaultModelFilename,
     parameters: Object.fromEntries(Object.entries(c.parameters).map(([key, p]) => [key, { string_value: p.stringValue }])),
   };
@@ -59,6 +67,11 @@ export function statisticsToJson(s: ModelStatistics): Record<string, unknown> {
       cache_hit: duration(stats?.cacheHit),
       cache_miss: duration(stats?.cacheMiss),
     },
-    batch_stats: [],
+    batch_stats: s.batchStats.map((b) => ({
+      batch_size: Number(b.batchSize),
+      compute_input: duration(b.computeInput),
+      compute_infer: duration(b.computeInfer),
+      compute_output: duration(b.computeOutput),
+    })),
   };
 }
