@@ -102,6 +102,9 @@ export function createBatchingSession(session: ModelSession, serving: ServingCon
       recorder.executed({ batchSize, requests: 1, computeNs: process.hrtime.bigint() - started, ok });
     }
   };
+  // Triton's counting: a model without a batch dimension (max_batch_size 0) runs one inference
+  // per request, whatever its first dimension; with one, that dimension is the batch size.
+  const batchOf = (size: number | undefined): number => (serving.maxBatchSize > 0 ? (size ?? 1) : 1);
   const batching = serving.dynamicBatching;
   const shared = batching
     ? {
@@ -161,7 +164,7 @@ export function createBatchingSession(session: ModelSession, serving: ServingCon
     outputs: session.outputs,
     run(inputName, input, outputNames, signal) {
       const size = input.dims[0];
-      if (!floatBatcher || size === undefined || input.dims.length < 2) return timed(size ?? 1, () => session.run(inputName, input, outputNames, signal));
+      if (!floatBatcher || size === undefined || input.dims.length < 2) return timed(batchOf(size), () => session.run(inputName, input, outputNames, signal));
       const key = `${inputName}|${input.dims.slice(1).join(",")}|${outputNames.join(",")}`;
       return floatBatcher.submit({ inputName, input, outputNames }, size, key, signal);
     },
@@ -169,7 +172,7 @@ export function createBatchingSession(session: ModelSession, serving: ServingCon
       const runTensors = session.runTensors;
       if (!runTensors) return Promise.reject(new InferdError("unavailable", "this model's runtime does not take tensor inputs"));
       const size = commonBatch(feeds);
-      if (!tensorBatcher || size === undefined) return timed(size ?? 1, () => runTensors(feeds, outputNames, signal));
+      if (!tensorBatcher || size === undefined) return timed(batchOf(size), () => runTensors(feeds, outputNames, signal));
       // Same input names, element types and per-row shapes: the runs can be stacked.
       const key = [...feeds].map(([name, t]) => `${name}:${t.type}:${t.dims.slice(1).join(",")}`).sort().join("|") + `|${outputNames.join(",")}`;
       return tensorBatcher.submit({ feeds, outputNames }, size, key, signal);
