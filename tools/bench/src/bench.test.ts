@@ -57,6 +57,8 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
     "startup/time_to_serving",
     "admission/server_peak_rss",
     "admission/ping_p99",
+    "scale-out/replicas_2",
+    "scale-out/redis_vs_embedded_per_image",
   ];
   expect(required.filter((id) => !report.figures.some((f) => `${f.scenario}/${f.name}` === id))).toEqual([]);
   const broken = report.figures.filter(
