@@ -64,6 +64,8 @@ test("pnpm bench --quick --json runs every scenario and prints one JSON line wit
     "admission/server_peak_rss",
     "admission/ping_p99",
     "cache/req_per_s",
+    "scale-out/replicas_2",
+    "scale-out/redis_vs_embedded_per_image",
   ];
   expect(required.filter((id) => !report.figures.some((f) => `${f.scenario}/${f.name}` === id))).toEqual([]);
   const broken = report.figures.filter(

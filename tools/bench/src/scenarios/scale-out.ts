@@ -117,7 +117,7 @@ export const scaleOutScenario: Scenario = {
         files.close();
         await (uploader as RunningInferd).process.stop();
       }
-      const rounds = context.quick ? 1 : Math.min(context.rounds, 3);
+      const rounds = Math.min(context.rounds, 3);
       const samples: { embedded: number; r1: number; r2: number; r3: number }[] = [];
       for (let round = 0; round < rounds; round++) {
         context.progress(`scale-out: round ${round + 1}/${rounds}`);
