@@ -125,7 +125,7 @@ test("the README's HAProxy configuration is the one this test runs", async () =>
 });
 
 test("through HAProxy: health, Infer and a Run job reach the replicas; a draining replica is taken out by the health check", async () => {
-  const started = await Promise.all([startReplica(set, "a"), startReplica(set, "b", ["--shutdown-grace-ms", "120000"])]);
+  const started = await Promise.all([startReplica(set, "a"), startReplica(set, "b", ["--shutdown-grace-ms", "60000"])]);
   replicas.push(...started);
   const [a, b] = started;
   proxy = await startProxy(temp.dir, started);
@@ -158,14 +158,22 @@ test("through HAProxy: health, Infer and a Run job reach the replicas; a drainin
     // b drains: a call open on it keeps it in its shutdown grace, port open, health NOT_SERVING.
     const held = b.diagnostics.streamNumbers({ count: 10_000, intervalMs: 100 });
     held.on("error", () => undefined);
+    // Fails the test if b's held call ends (its grace ran out, its port closed) before the check took b out.
+    const heldEnded = new Promise<never>((_, reject) => {
+      const ended = (): void => reject(new Error("b's held call ended before HAProxy took b out: the check did not see NOT_SERVING"));
+      held.once("error", ended);
+      held.once("end", ended);
+    });
+    heldEnded.catch(() => undefined);
     await new Promise((resolve) => held.once("data", resolve));
     b.binary.child.kill("SIGTERM");
-    await proxy.logged(/replica2 is DOWN/);
+    await Promise.race([proxy.logged(/replica2 is DOWN/), heldEnded]);
     for (let i = 0; i < 12; i++) {
       const pong = await unary<PingResponse>((cb) => diagnostics.ping({ message: `after drain ${i}`, payload: Buffer.alloc(0) }, cb));
       expect(pong.message).toBe(`after drain ${i}`);
     }
-    expect(b.binary.child.exitCode).toBeNull(); // still draining: only the gRPC health check took it out
+    // b is still draining (its held call still streams): only the gRPC health check took it out.
+    await Promise.race([new Promise((resolve) => held.once("data", resolve)), heldEnded]);
     held.cancel();
     expect(a.binary.child.exitCode).toBeNull();
   } finally {
