@@ -109,7 +109,7 @@ const unary = <T>(start: (callback: (error: ServiceError | null, response: T) =>
 function run(inference: InferenceClient, uris: string[]): Promise<JobUpdate[]> {
   return new Promise((resolve, reject) => {
     const updates: JobUpdate[] = [];
-    const stream = inference.run({ project: "proxied", model: "text", version: "", imageUris: uris, parameters: {} });
+    const stream = inference.run({ project: "proxied", model: "text", version: "", imageUris: uris, parameters: { returnMask: false } });
     stream.on("data", (message: { update?: JobUpdate }) => message.update && updates.push(message.update));
     stream.on("error", reject);
     stream.on("end", () => resolve(updates));
@@ -149,7 +149,7 @@ test("through HAProxy: health, Infer and a Run job reach the replicas; a drainin
     }
     // Each call may land on either replica: the images are in the shared files folder.
     for (const uri of uris) {
-      const response = await unary<InferResponse>((cb) => inference.infer({ model: "text", version: "", image: { $case: "imageUri", value: uri }, parameters: {} }, cb));
+      const response = await unary<InferResponse>((cb) => inference.infer({ model: "text", version: "", image: { $case: "imageUri", value: uri }, parameters: { returnMask: false } }, cb));
       expect(response.imageWidth).toBe(256);
     }
     const updates = await run(inference, uris);
