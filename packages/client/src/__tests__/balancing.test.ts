@@ -1,5 +1,6 @@
 import { get } from "node:http";
 import { createInferdClient, type InferdClient } from "@inferd/client";
+import { runCli } from "./helpers/run-cli";
 import { startServer, type ServerFixture } from "./helpers/server";
 
 // One client, several replicas: calls spread round-robin over them, and one that goes away
@@ -93,6 +94,16 @@ test("a dns: target reaches the server its name resolves to", async () => {
   clients.push(client);
   expect((await client.ping("over dns")).message).toBe("over dns");
   expect(await pings(fixture)).toBe(1);
+});
+
+test("inferctl --address takes a comma-separated list of replicas", async () => {
+  const fixtures = await replicas(2);
+  const address = fixtures.map((f) => f.address).join(",");
+  // One process (and call) per run: which replica answers depends on which connects first,
+  // so this checks that the CLI dials the list; the spread is measured above.
+  for (let i = 0; i < 6; i++) expect(await runCli(["--address", address, "ping"])).toMatchObject({ code: 0 });
+  const total = (await counts(fixtures)).reduce((a, b) => a + b, 0);
+  expect(total).toBeGreaterThanOrEqual(6);
 });
 
 test("a dns: or ipv4: target cannot be mixed into a list", () => {
