@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ChannelCredentials} from "@grpc/grpc-js";
 import { Channel, credentials, Metadata, type CallOptions } from "@grpc/grpc-js";
+import { channelTarget } from "./targets";
 
 /** TLS settings; `true` means TLS with the system's root certificates. */
 export interface TlsOptions {
@@ -16,8 +17,13 @@ export interface TlsOptions {
 
 /** Options of createInferdClient. */
 export interface InferdClientOptions {
-  /** "host:port" of the server, e.g. "127.0.0.1:50051". */
-  address: string;
+  /**
+   * "host:port" of the server, e.g. "127.0.0.1:50051"; or several replicas, as an array or
+   * comma-separated ("a:50051,b:50051"), or a `dns:` target ("dns:inferd.internal:50051")
+   * whose name resolves to every replica: calls are then spread round-robin over the
+   * connected replicas, and one that goes away gets no more calls (see targets.ts).
+   */
+  address: string | readonly string[];
   /** Bearer token, sent as `authorization: Bearer <token>` on every call. */
   token?: string;
   /** Use TLS: `true` for the system roots, or settings. Default: plaintext. */
@@ -30,6 +36,7 @@ export interface InferdClientOptions {
 
 /** What every call of a client shares: one channel, the auth metadata and the deadline. */
 export interface Connection {
+  /** The address(es) as given, comma-separated (for messages). */
   readonly address: string;
   readonly channel: Channel;
   /** The channel's credentials (generated clients want them, though they use `channel`). */
@@ -73,20 +80,21 @@ function channelCredentials(tls: boolean | TlsOptions | undefined): {
 
 /** Opens the (lazily connecting) channel every service client of one InferdClient shares. */
 export function createConnection(options: InferdClientOptions): Connection {
-  if (options.address.trim() === "") throw new Error("createInferdClient: address is empty; pass host:port");
+  const target = channelTarget(options.address);
   const { creds, options: tlsChannelOptions } = channelCredentials(options.tls);
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const channel = new Channel(options.address, creds, {
+  const channel = new Channel(target.target, creds, {
     ...tlsChannelOptions,
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
     // Fail fast and retry ourselves (upload/download) rather than queue behind a dead peer.
     "grpc.enable_retries": 0,
+    ...target.options,
   });
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const authorization = options.token ? `Bearer ${options.token}` : undefined;
   return {
-    address: options.address,
+    address: target.display,
     channel,
     credentials: creds,
     deadlineMs,

@@ -112,6 +112,12 @@ export interface InferdServerOptions {
   studioSessionTtlMs?: number;
   /** Most live studio sessions; default 256. */
   maxStudioSessions?: number;
+  /**
+   * Files folder shared by several replicas (a network file system in production), used
+   * instead of `<dataDir>/files`, with cross-process locking; each replica keeps its own
+   * `dataDir` for the rest (jobs, its lock). Default: not shared.
+   */
+  sharedFilesDir?: string;
   /** A file store to use instead of the local-disk one under `dataDir`. */
   fileStore?: FileStore;
   /** Modules added after the built-in ones (tests, embedders). */
@@ -234,7 +240,8 @@ export async function createInferdServer(options: InferdServerOptions = {}): Pro
     options.fileStore ??
     (await releaseOnError(
       createLocalFileStore({
-      root: resolve(dataDir, "files"),
+      root: options.sharedFilesDir !== undefined ? resolve(options.sharedFilesDir) : resolve(dataDir, "files"),
+      shared: options.sharedFilesDir !== undefined,
       quotaBytesPerProject: options.quotaBytesPerProject ?? 0,
       ...(options.files?.maxOpenUploadsPerProject !== undefined ? { maxOpenUploadsPerProject: options.files.maxOpenUploadsPerProject } : {}),
       }),

@@ -20,7 +20,7 @@ export function createProgram(io: CliIo, version: string, contexts: CommandConte
   const program = new Command("inferctl")
     .description("Command-line client of inferd: upload images, run ONNX models on them, follow jobs.")
     .version(version, "-V, --version", "print the inferctl version")
-    .addOption(new Option("--address <host:port>", "server address").env("INFERD_ADDRESS").default("127.0.0.1:50051"))
+    .addOption(new Option("--address <host:port>", "server address; several replicas: a comma-separated list (round-robin) or dns:name:port").env("INFERD_ADDRESS").default("127.0.0.1:50051"))
     .addOption(new Option("--token <token>", "bearer token sent as `authorization: Bearer`").env("INFERD_TOKEN"))
     .option("--tls", "connect with TLS (system root certificates unless --ca)")
     .option("--ca <file>", "PEM root certificate to trust (implies --tls)")

@@ -70,7 +70,7 @@ export interface OipClient {
 /** Connects to an OIP server at `options.address` (same options as createInferdClient). */
 export function createOipClient(options: InferdClientOptions): OipClient {
   const connection = createConnection(options);
-  const stub = new GRPCInferenceServiceClient(options.address, connection.credentials, connection.clientOptions);
+  const stub = new GRPCInferenceServiceClient(connection.address, connection.credentials, connection.clientOptions);
   const call = <Req, Res>(method: Parameters<typeof callUnary<Req, Res>>[1], request: Req): Promise<Res> =>
     callUnary(connection, method.bind(stub) as typeof method, request);
 

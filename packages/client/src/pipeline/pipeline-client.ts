@@ -47,7 +47,7 @@ async function* statuses(connection: Connection, call: ClientReadableStream<JobS
 /** Connects to the pipeline service of the inferd server at `options.address`. */
 export function createPipelineClient(options: InferdClientOptions): AvroPipelineClient {
   const connection = createConnection(options);
-  const stub = new PipelineStub(options.address, connection.credentials, connection.clientOptions);
+  const stub = new PipelineStub(connection.address, connection.credentials, connection.clientOptions);
   return {
     init(job, { persistence = true } = {}) {
       const request = { ...job, imageUris: [...job.imageUris], version: job.version ?? "", persistence };

@@ -54,6 +54,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   host: { env: "INFERD_HOST", type: "string", help: `interface to bind (default ${DEFAULT_HOST})` },
   port: { env: "INFERD_PORT", type: "string", help: `port to bind; 0 picks a free one (default ${DEFAULT_PORT})` },
   "data-dir": { env: "INFERD_DATA_DIR", type: "string", help: "data directory for files and jobs (default ./.inferd)" },
+  "shared-files-dir": {
+    env: "INFERD_SHARED_FILES_DIR",
+    type: "string",
+    help: "files folder shared by several replicas (e.g. on NFS), with cross-process locks, instead of <data-dir>/files (default not shared)",
+  },
   "models-dir": { env: "INFERD_MODELS_DIR", type: "string", help: "model repository (default the bundled models/)" },
   "max-message-mb": {
     env: "INFERD_MAX_MESSAGE_MB",
@@ -352,6 +357,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
   const responseCacheMb = optionalInt("response-cache-mb", 0, 1024 * 1024);
   const dataDir = text("data-dir");
   const modelsDir = text("models-dir");
+  const sharedFilesDir = text("shared-files-dir");
 
   return {
     help: values["help"] === true,
@@ -372,6 +378,7 @@ export function parseBinaryConfig(argv: readonly string[], env: NodeJS.ProcessEn
       shutdownGraceMs: optionalInt("shutdown-grace-ms", 0, 24 * 3600 * 1000) ?? DEFAULT_SHUTDOWN_GRACE_MS,
       ...(dataDir !== undefined ? { dataDir } : {}),
       ...(modelsDir !== undefined ? { modelsDir } : {}),
+      ...(sharedFilesDir !== undefined ? { sharedFilesDir } : {}),
       ...(tls ? { tls } : {}),
       ...(quotaMb !== undefined ? { quotaBytesPerProject: quotaMb * 1024 * 1024 } : {}),
       ...(metricsPort !== undefined ? { metricsPort } : {}),

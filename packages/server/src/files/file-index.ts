@@ -57,8 +57,19 @@ export interface FileIndex {
   removed(project: string, path: string): void;
 }
 
+/**
+ * A per-project token that changes whenever any process changes the project's published
+ * files (see shared-generation.ts): an index built under one token is stale under another.
+ */
+export interface ProjectGeneration {
+  /** The current token ("" when none was written yet). */
+  read(project: string): Promise<string>;
+}
+
 interface ProjectIndex {
   paths: string[];
+  /** The generation token read before the walk (undefined without a generation). */
+  token: string | undefined;
   /** Changes made while the walk runs, replayed in order once it is done. */
   pending: { path: string; present: boolean }[] | undefined;
   ready: Promise<void>;
@@ -91,20 +102,34 @@ function apply(index: ProjectIndex, path: string, present: boolean): void {
   else if (!present && there) index.paths.splice(at, 1);
 }
 
-/** Creates a {@link FileIndex} over the projects' data folders. */
-export function createFileIndex(dataDirOf: (project: string) => string): FileIndex {
+/**
+ * Creates a {@link FileIndex} over the projects' data folders. With `generation` (replicas
+ * sharing one files folder) every slice first reads the project's token and, when another
+ * process changed the project since the index was built, walks the folder again: the
+ * token is read before the walk and written by the changer after its change, so no change
+ * that finished before a listing began can be missed.
+ */
+export function createFileIndex(dataDirOf: (project: string) => string, generation?: ProjectGeneration): FileIndex {
   const projects = new Map<string, ProjectIndex>();
 
-  function load(project: string): ProjectIndex {
+  async function current(project: string): Promise<ProjectIndex> {
+    if (!generation) return load(project, undefined);
+    const token = await generation.read(project);
+    const known = projects.get(project);
+    if (known && known.token !== token) projects.delete(project);
+    return load(project, token);
+  }
+
+  function load(project: string, token: string | undefined): ProjectIndex {
     const known = projects.get(project);
     if (known) return known;
-    const index: ProjectIndex = { paths: [], pending: [], ready: Promise.resolve() };
+    const index: ProjectIndex = { paths: [], token, pending: [], ready: Promise.resolve() };
     index.ready = (async () => {
       const found: string[] = [];
       try {
         await walk(dataDirOf(project), "", found);
       } catch (error) {
-        projects.delete(project); // the next listing walks again
+        if (projects.get(project) === index) projects.delete(project); // the next listing walks again
         throw error;
       }
       index.paths = found.sort(compareUtf8);
@@ -118,7 +143,7 @@ export function createFileIndex(dataDirOf: (project: string) => string): FileInd
 
   return {
     async slice(project, prefix, after, limit) {
-      const index = load(project);
+      const index = await current(project);
       await index.ready;
       const { paths } = index;
       let start = search(paths, prefix, false);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
 import { lstat, mkdir, open, readFile, rm, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,6 +10,8 @@ import { createFileIndex } from "./file-index";
 import type { BeginUploadOptions, FilePage, FileStore, StoredFile, UploadRequestHeader, UploadStatus } from "./file-store";
 import { assertOffset, assertSameDeclaration, createPartialUploads, partialFiles, type PartialDeclaration } from "./partial-uploads";
 import { createQuotaTracker, type QuotaHold } from "./quota";
+import { createSharedGeneration } from "./shared-generation";
+import { createSharedLocks, processLocalLocks } from "./shared-locks";
 import { createUploadRegistry, DEFAULT_MAX_OPEN_UPLOADS_PER_PROJECT } from "./upload-registry";
 import { DiskUploadSession } from "./upload-session";
 import { formatFileUri } from "./uri";
@@ -23,6 +25,12 @@ export interface LocalFileStoreOptions {
   readonly quotaBytesPerProject?: number;
   /** Most uploads one project may have open at once; 0 = no cap. Default 64. */
   readonly maxOpenUploadsPerProject?: number;
+  /**
+   * Several processes (replicas) use `root` at once: every change of a path then also holds a
+   * cross-process lock (see shared-locks.ts) and listings follow a per-project generation
+   * token (see shared-generation.ts). Default false: this process is the only user.
+   */
+  readonly shared?: boolean;
 }
 
 function notFound(path: string): InferdError {
@@ -72,7 +80,19 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     return known;
   };
   const partials = createPartialUploads((project) => layout(project).uploadsDir, quota);
-  const index = createFileIndex((project) => layout(project).dataDir);
+  const projectFile = (project: string, name: string): string => join(root, project, name);
+  const locks = options.shared ? createSharedLocks((project) => projectFile(project, "locks")) : processLocalLocks;
+  const generation = options.shared ? createSharedGeneration((project) => projectFile(project, "generation")) : undefined;
+  const index = createFileIndex((project) => layout(project).dataDir, generation);
+  /** Records a published or removed file: in this index, and for the other replicas' ones. */
+  const changed = async (project: string, path: string, present: boolean): Promise<void> => {
+    if (present) index.added(project, path);
+    else index.removed(project, path);
+    await generation?.bump(project);
+  };
+  /** Runs `fn` holding the path's lock in this process, then across processes. */
+  const withPath = <T>(project: string, path: string, what: string, fn: () => Promise<T>): Promise<T> =>
+    registry.withPath(project, path, () => locks.withPath(project, pathKey(path), what, fn));
 
   async function describe(project: string, path: string, real: string, stats: Stats): Promise<StoredFile> {
     const { metaDir } = layout(project);
@@ -97,8 +117,8 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     return { file: await describe(project, path, real, stats), real };
   }
 
-  /** Opens (or resumes) the path's upload; the caller holds the path's lock and a slot. */
-  async function begin(header: UploadRequestHeader, beginOptions: BeginUploadOptions, releaseSlot: () => void): Promise<DiskUploadSession> {
+  /** Supersedes this process's live session of the path, after checking the new upload against it; the caller holds the path's in-process lock. */
+  async function takeOver(header: UploadRequestHeader): Promise<void> {
     const { project, path } = header;
     const live = registry.live(project, path);
     if (live && !header.restart) assertCanTakeOver(header, live);
@@ -109,6 +129,14 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
       await quota.check(project, Number(header.totalSize - header.offset) - freed, `uploading ${quote(path)}`);
     }
     await registry.settle(project, path, true);
+  }
+
+  /**
+   * Opens (or resumes) the path's upload; the caller holds the path's locks (in-process and
+   * cross-process) and a slot, and closed this process's live session of the path.
+   */
+  async function begin(header: UploadRequestHeader, beginOptions: BeginUploadOptions, releaseSlot: () => void): Promise<DiskUploadSession> {
+    const { project, path } = header;
     // A restart drops the unfinished upload (never the published file) before anything else.
     if (header.restart) await partials.discard(project, path);
     const partial = header.restart ? undefined : await partials.read(project, path);
@@ -134,6 +162,8 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
         ...(sha256 !== undefined ? { sha256 } : {}),
       };
       await writeFileAtomic(files.header, JSON.stringify(saved));
+      // From here on a session of the path elsewhere (another replica) stops at its next write.
+      const mark = await locks.claim(project, files.key);
       // Read and append through one handle: the hash of the stored prefix and of every byte
       // appended then covers exactly the file that is published.
       handle = await open(files.part, "a+");
@@ -156,7 +186,9 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
             registry.closed(project, path, session);
             releaseSlot();
           },
-          onPublished: () => index.added(project, path),
+          onPublished: () => changed(project, path, true),
+          locks,
+          mark,
         },
         handle,
         hash,
@@ -174,19 +206,24 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     }
   }
 
+  /** Where the path's upload stands; the caller holds the path's locks. */
+  async function status(project: string, path: string): Promise<UploadStatus> {
+    const partial = await partials.read(project, path);
+    const published = (await statFile(project, path))?.file;
+    return {
+      uri: formatFileUri(project, path),
+      storedBytes: partial?.storedBytes ?? 0n,
+      ...(partial?.declaration.totalSize !== undefined ? { totalSize: BigInt(partial.declaration.totalSize) } : {}),
+      inProgress: partial !== undefined,
+      ...(published ? { published } : {}),
+    };
+  }
+
   const store: FileStore = {
     async uploadStatus(project, path): Promise<UploadStatus> {
       return registry.withPath(project, path, async () => {
         await registry.settle(project, path, false);
-        const partial = await partials.read(project, path);
-        const published = (await statFile(project, path))?.file;
-        return {
-          uri: formatFileUri(project, path),
-          storedBytes: partial?.storedBytes ?? 0n,
-          ...(partial?.declaration.totalSize !== undefined ? { totalSize: BigInt(partial.declaration.totalSize) } : {}),
-          inProgress: partial !== undefined,
-          ...(published ? { published } : {}),
-        };
+        return locks.withPath(project, pathKey(path), `the upload of ${quote(path)}`, () => status(project, path));
       });
     },
 
@@ -194,7 +231,11 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
       return registry.withPath(header.project, header.path, async () => {
         const releaseSlot = registry.acquireSlot(header.project, header.path);
         try {
-          return await begin(header, beginOptions, releaseSlot);
+          // This process's live session closes first: its writes take the cross-process lock.
+          await takeOver(header);
+          return await locks.withPath(header.project, pathKey(header.path), `the upload of ${quote(header.path)}`, () =>
+            begin(header, beginOptions, releaseSlot),
+          );
         } catch (error) {
           releaseSlot();
           throw error;
@@ -222,7 +263,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     },
 
     async writeFile(project, path, data) {
-      return registry.withPath(project, path, async () => {
+      return withPath(project, path, `writing ${quote(path)}`, async () => {
         const { tmpDir, dataDir, metaDir } = layout(project);
         const target = await prepareTarget(dataDir, path);
         const previous = await lstat(target).catch(() => undefined);
@@ -230,7 +271,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
         await quota.reserve(project, Math.max(0, growth), `writing ${quote(path)}`);
         if (growth < 0) quota.adjust(project, growth);
         await mkdir(tmpDir, { recursive: true });
-        const temp = join(tmpDir, `${pathKey(path)}.${process.pid}.${Date.now()}`);
+        const temp = join(tmpDir, `${pathKey(path)}.${randomUUID()}`);
         try {
           const handle = await open(temp, "w");
           try {
@@ -247,7 +288,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
           quota.invalidate(project);
           throw error;
         }
-        index.added(project, path);
+        await changed(project, path, true);
         const found = await statFile(project, path);
         if (!found) throw new InferdError("internal", `${quote(path)} vanished right after it was written`);
         return found.file;
@@ -280,22 +321,7 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
     async delete(project, path) {
       return registry.withPath(project, path, async () => {
         await registry.settle(project, path, true);
-        const discardedPartial = await partials.discard(project, path);
-        const found = await statFile(project, path);
-        let deleted = false;
-        if (found) {
-          // Remove the name inside the project (a link itself, never what it points to).
-          const target = joinRelative(layout(project).dataDir, path);
-          const stats = await lstat(target);
-          await rm(target, { force: true });
-          await rm(join(layout(project).metaDir, `${pathKey(path)}.json`), { force: true });
-          await syncDirectory(join(target, "..")).catch(() => undefined);
-          if (stats.isFile()) quota.adjust(project, -stats.size);
-          index.removed(project, path);
-          deleted = true;
-        }
-        if (!deleted && !discardedPartial) throw notFound(path);
-        return { deleted, discardedPartial };
+        return locks.withPath(project, pathKey(path), `deleting ${quote(path)}`, () => remove(project, path));
       });
     },
 
@@ -303,5 +329,25 @@ export async function createLocalFileStore(options: LocalFileStoreOptions): Prom
       await Promise.all(registry.sessions().map((session) => session.abort()));
     },
   };
+
+  /** Deletes the published file and partial upload of the path; the caller holds its locks. */
+  async function remove(project: string, path: string): Promise<{ deleted: boolean; discardedPartial: boolean }> {
+    const discardedPartial = await partials.discard(project, path);
+    const found = await statFile(project, path);
+    let deleted = false;
+    if (found) {
+      // Remove the name inside the project (a link itself, never what it points to).
+      const target = joinRelative(layout(project).dataDir, path);
+      const stats = await lstat(target);
+      await rm(target, { force: true });
+      await rm(join(layout(project).metaDir, `${pathKey(path)}.json`), { force: true });
+      await syncDirectory(join(target, "..")).catch(() => undefined);
+      if (stats.isFile()) quota.adjust(project, -stats.size);
+      await changed(project, path, false);
+      deleted = true;
+    }
+    if (!deleted && !discardedPartial) throw notFound(path);
+    return { deleted, discardedPartial };
+  }
   return store;
 }

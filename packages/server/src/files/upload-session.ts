@@ -7,6 +7,7 @@ import { renameDurably } from "./durable-fs";
 import { recordChecksum } from "./file-meta";
 import type { UploadOutcome, UploadSession } from "./file-store";
 import type { QuotaHold, QuotaTracker } from "./quota";
+import { takenOverError, type SharedLocks } from "./shared-locks";
 import { quote } from "../quote";
 
 /** Everything a session needs from its store. */
@@ -24,8 +25,12 @@ export interface SessionContext {
   readonly hold: QuotaHold | undefined;
   /** Called once when the session closed, whatever the reason. */
   readonly onClosed: () => void;
-  /** Called once the file is published at its path. */
-  readonly onPublished: () => void;
+  /** Called once the file is published at its path; the publish completes when it resolves. */
+  readonly onPublished: () => Promise<void>;
+  /** Cross-process locks of the path (no-ops unless replicas share the folder). */
+  readonly locks: SharedLocks;
+  /** This session's owner mark (see {@link SharedLocks.claim}). */
+  readonly mark: string;
 }
 
 /** Writes every byte of `chunks` (`bytes` in all), continuing after short writes. */
@@ -129,8 +134,29 @@ export class DiskUploadSession implements UploadSession {
     });
   }
 
+  /**
+   * Runs a change of the part file holding the path's cross-process lock, once it is checked
+   * that no newer upload of the path (on another replica) took this one over: it then closes,
+   * ABORTED, and writes nothing. Without sharing it just runs `fn`.
+   */
+  private guarded<T>(fn: () => Promise<T>): Promise<T> {
+    const { locks, project, key, path, mark } = this.context;
+    if (!locks.shared) return fn();
+    return locks.withPath(project, key, `the upload of ${quote(path)}`, async () => {
+      if (!(await locks.owns(project, key, mark))) {
+        await this.close();
+        throw takenOverError(path, this.stored);
+      }
+      return fn();
+    });
+  }
+
   /** Appends `bytes` bytes (the sum of `chunks`) with one vectored write where the OS allows. */
-  private async append(chunks: readonly Uint8Array[], bytes: number): Promise<UploadOutcome> {
+  private append(chunks: readonly Uint8Array[], bytes: number): Promise<UploadOutcome> {
+    return this.guarded(() => this.appendOwned(chunks, bytes));
+  }
+
+  private async appendOwned(chunks: readonly Uint8Array[], bytes: number): Promise<UploadOutcome> {
     const { project, path } = this.context;
     const what = `uploading ${quote(path)}`;
     if (this.context.hold) await this.context.hold.consume(bytes, what);
@@ -157,7 +183,7 @@ export class DiskUploadSession implements UploadSession {
         await this.close();
         return this.outcome(false);
       }
-      return this.publish();
+      return this.guarded(() => this.publish());
     });
   }
 
@@ -235,7 +261,7 @@ export class DiskUploadSession implements UploadSession {
     await renameDurably(context.partFile, target);
     await rm(context.headerFile, { force: true });
     if (previous?.isFile()) context.quota.adjust(context.project, -previous.size);
-    context.onPublished();
+    await context.onPublished();
     return this.outcome(true, actual);
   }
 }
