@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, symlinkSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { credentials } from "@grpc/grpc-js";
@@ -62,7 +62,7 @@ function runJob(client: InferenceClient, uris: readonly string[]): Promise<JobUp
 
 /**
  * Starts `count` replicas of the real binary, onnxruntime threads = 1 each. Each has its own
- * data dir whose `files` folder is a link to one shared folder: the shared file store.
+ * data dir and the same --shared-files-dir: the shared file store, with its cross-process locks.
  */
 async function startReplicas(context: BenchContext, label: string, count: number, redisUrl: string | undefined): Promise<RunningInferd[]> {
   const shared = join(context.workDir, "shared-files");
@@ -71,8 +71,7 @@ async function startReplicas(context: BenchContext, label: string, count: number
   for (let i = 0; i < count; i++) {
     const workDir = join(context.workDir, `${label}-${i}-${Date.now()}`);
     mkdirSync(join(workDir, "inferd-data"), { recursive: true });
-    symlinkSync(shared, join(workDir, "inferd-data", "files"), "dir");
-    const extraArgs = ["--model-threads", "1", "--job-workers", "1", ...(redisUrl ? ["--redis", redisUrl] : [])];
+    const extraArgs = ["--model-threads", "1", "--job-workers", "1", "--shared-files-dir", shared, ...(redisUrl ? ["--redis", redisUrl] : [])];
     replicas.push(await startInferd({ workDir, token: INFER_TOKEN, metrics: false, extraArgs }));
   }
   return replicas;

@@ -9,13 +9,12 @@ import { waitServing } from "../reliability/suite-server";
 const SERVER_DIST = join(__dirname, "..", "..", "..", "dist", "index.js");
 
 // One replica: the real server in its own process (so a test can SIGKILL it), with its own
-// data dir and the file store on the directory all replicas share.
+// data dir and the shared file store (--shared-files-dir) on the directory all replicas share.
 const REPLICA_MAIN = `
-const { createInferdServer, createLocalFileStore } = require(process.env.SERVER_DIST);
+const { createInferdServer } = require(process.env.SERVER_DIST);
 (async () => {
-  const fileStore = await createLocalFileStore({ root: process.env.SHARED_FILES, quotaBytesPerProject: 0 });
   const server = await createInferdServer({
-    host: "127.0.0.1", port: 0, dataDir: process.env.DATA_DIR, modelsDir: process.env.MODELS_DIR, fileStore,
+    host: "127.0.0.1", port: 0, dataDir: process.env.DATA_DIR, modelsDir: process.env.MODELS_DIR, sharedFilesDir: process.env.SHARED_FILES,
     inference: { modelThreads: 1, jobWorkers: Number(process.env.JOB_WORKERS || 1), jobRedis: process.env.REDIS_URL ? { url: process.env.REDIS_URL, lockMs: Number(process.env.LOCK_MS) } : undefined },
   });
   await server.ready;
