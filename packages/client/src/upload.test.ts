@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { credentials, status } from "@grpc/grpc-js";
-import { FilesClient, type UploadResponse } from "@inferd/grpc-types/v1";
+import { FilesClient, type GetUploadStatusResponse as UploadStatus, type UploadResponse } from "@inferd/grpc-types/v1";
 import { createCuttingProxy } from "./__tests__/helpers/cutting-proxy";
 import { startServer, type ServerFixture } from "./__tests__/helpers/server";
 import { createInferdClient, type InferdClient } from "./client";
@@ -105,7 +105,19 @@ test("replaces a stale partial of the same size that declared another sha256", a
 
 test("retries a broken connection with backoff and continues from the stored bytes", async () => {
   const data = randomBytes(4 * 1024 * 1024);
-  const proxy = await createCuttingProxy(fixture.address, { upstream: 2 * 1024 * 1024 });
+  // The cut waits until the server stored at least 1 MiB, so a resume must send less than the
+  // whole file again (on a loaded machine the server may not have read any bytes yet).
+  const storedAtLeast = async (bytes: bigint): Promise<void> => {
+    for (let attempt = 0; attempt < 500; attempt++) {
+      const status = await new Promise<UploadStatus>((resolve, reject) =>
+        raw.getUploadStatus({ project: "lib", path: "flaky.bin" }, (error, response) => (error ? reject(error) : resolve(response))),
+      );
+      if (status.storedBytes >= bytes) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`the server never stored ${bytes} bytes of flaky.bin`);
+  };
+  const proxy = await createCuttingProxy(fixture.address, { upstream: 2 * 1024 * 1024, holdUntil: () => storedAtLeast(1024n * 1024n) });
   const viaProxy = createInferdClient({ address: proxy.address });
   const retries: number[] = [];
   try {

@@ -17,6 +17,11 @@ export interface CuttingProxy {
 export interface CutAfter {
   upstream?: number;
   downstream?: number;
+  /**
+   * Once the threshold is reached, forward nothing more and cut only when this resolves (e.g.
+   * once the server stored some bytes: on a loaded machine it may not have read any yet).
+   */
+  holdUntil?: () => Promise<void>;
 }
 
 /**
@@ -37,22 +42,25 @@ export async function createCuttingProxy(target: string, cutAfter: CutAfter): Pr
       client.destroy();
       upstream.destroy();
     };
+    // The first connection past the threshold stops here: nothing more is forwarded, and it is
+    // destroyed once `holdUntil` (when given) resolves.
+    let holding = false;
+    const cutNow = (): void => {
+      cut = true;
+      holding = true;
+      const hold = cutAfter.holdUntil?.() ?? Promise.resolve();
+      hold.then(destroy, destroy);
+    };
     client.on("data", (data: Buffer) => {
       upstreamBytes += data.length;
-      if (!cut && upstreamBytes >= (cutAfter.upstream ?? Infinity)) {
-        cut = true;
-        destroy();
-        return;
-      }
+      if (holding) return;
+      if (!cut && upstreamBytes >= (cutAfter.upstream ?? Infinity)) return cutNow();
       upstream.write(data);
     });
     upstream.on("data", (data: Buffer) => {
       downstreamBytes += data.length;
-      if (!cut && downstreamBytes >= (cutAfter.downstream ?? Infinity)) {
-        cut = true;
-        destroy();
-        return;
-      }
+      if (holding) return;
+      if (!cut && downstreamBytes >= (cutAfter.downstream ?? Infinity)) return cutNow();
       client.write(data);
     });
     client.on("close", destroy).on("error", destroy);
