@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { credentials, Metadata, status, type ClientUnaryCall, type ServiceError } from "@grpc/grpc-js";
+import { GRPCInferenceServiceClient, type ModelInferRequest, type ModelInferResponse } from "@inferd/grpc-types/inference";
 import { InferenceClient, type InferRequest, type InferResponse } from "@inferd/grpc-types/v1";
 import sharp from "sharp";
 import { createTempDir } from "../__tests__/files-fixture";
@@ -109,6 +110,33 @@ test("a full queue answers RESOURCE_EXHAUSTED; a cancelled queued call leaves th
   expect([await codeOf(a.result), await codeOf(d.result)]).toEqual([status.OK, status.OK]);
   await f.server.shutdown(1000); // every handler has finished
   expect(f.runs()).toBe(2); // A and D; B never ran
+});
+
+test("OIP ModelInfer shares the version's admission with Infer: refused while Infer holds the one slot and the queue is 0, served once it is free", async () => {
+  f = await start({ inferConcurrency: 1, inferQueueSize: 0 });
+  await f.store.writeFile("demo", "gate/red.png", await renderSvg(64, 64, "", "#f00"));
+  const a = infer(f.client, gated); // holds the model's one slot at the gate
+  await f.gateReached;
+  const oip = new GRPCInferenceServiceClient(f.server.address, credentials.createInsecure());
+  const request: ModelInferRequest = {
+    modelName: "colors",
+    modelVersion: "",
+    id: "",
+    parameters: {},
+    inputs: [{ name: "x", datatype: "FP32", shape: [1n, 3n, 32n, 32n], parameters: {} }],
+    outputs: [],
+    rawInputContents: [Buffer.from(new Float32Array(3 * 32 * 32).buffer)],
+  };
+  const modelInfer = (): Promise<ModelInferResponse> =>
+    new Promise((resolve, reject) => oip.modelInfer(request, (error, response) => (error ? reject(error) : resolve(response))));
+  try {
+    expect(await codeOf(modelInfer())).toBe(status.RESOURCE_EXHAUSTED);
+    f.release();
+    expect(await codeOf(a.result)).toBe(status.OK);
+    expect(await codeOf(modelInfer())).toBe(status.OK);
+  } finally {
+    oip.close();
+  }
 });
 
 test("a queued call whose deadline passes never runs", async () => {

@@ -1,6 +1,7 @@
 import { ModelInferRequest, type ModelInferResponse } from "@inferd/grpc-types/inference";
 import { InferdError, invalidArgument } from "../../errors";
 import type { ModelRegistry } from "../../engine/model-registry";
+import type { Admission } from "../../inference/admission";
 import type { ResolvedModel } from "../../models/repository";
 import { digestOf } from "../../models/response-cache";
 import type { InferTimings } from "../../engine/statistics";
@@ -89,6 +90,12 @@ function runFailure(model: string, error: unknown): unknown {
 export interface ModelInferDeps {
   /** Where the model versions are resolved and each request is counted. */
   readonly models: ModelRegistry;
+  /**
+   * The engine's per-version bound on running and waiting calls (--infer-concurrency,
+   * --infer-queue-size), shared with inferd.v1 Infer: a model run is admitted before its
+   * inputs are decoded; a cache hit needs no slot.
+   */
+  readonly admission: Admission;
   /** Largest encoded image (width x height) an image-task model's BYTES input may decode to. */
   readonly maxImagePixels?: number | undefined;
 }
@@ -113,7 +120,7 @@ function requestDigest(request: ModelInferRequest): string {
  * encoded PNG/JPEG/WebP as BYTES, preprocessed as its config.json says), runs the session's tensor entry point and returns the
  * requested outputs as raw_output_contents, with the request's id and parameters echoed.
  */
-export function createModelInfer({ models, maxImagePixels }: ModelInferDeps): (request: ModelInferRequest, signal?: AbortSignal) => Promise<ModelInferResponse> {
+export function createModelInfer({ models, admission, maxImagePixels }: ModelInferDeps): (request: ModelInferRequest, signal?: AbortSignal) => Promise<ModelInferResponse> {
   // The registry's response cache answers repeated requests of models whose config enables it.
   const responseCache = models.responseCache;
   const tensorCache = responseCache.space<CachedOutputs>("tensor");
@@ -127,6 +134,14 @@ export function createModelInfer({ models, maxImagePixels }: ModelInferDeps): (r
       if (!runTensors) throw new InferdError("unavailable", `model "${model.name}" runs in a runtime without tensor inputs`);
       let timings: InferTimings | undefined;
       const compute = async (): Promise<CachedOutputs> => {
+        const release = await admission.admit(`${model.name}\u0000${model.version}`, signal);
+        try {
+          return await computeAdmitted();
+        } finally {
+          release();
+        }
+      };
+      const computeAdmitted = async (): Promise<CachedOutputs> => {
         const feeds = await decodeInputs(model, request, maxImagePixels);
         const outputNames = requestedOutputs(model, request);
         const decoded = process.hrtime.bigint();

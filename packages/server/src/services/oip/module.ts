@@ -14,7 +14,7 @@ export function createOipModule(context: ServiceContext): ServiceModule {
   const { engine } = context;
   let accepting = true;
   let endpoint: OipHttpEndpoint | undefined;
-  const deps = { models: engine.models, maxImagePixels: context.inference?.maxImagePixels };
+  const deps = { models: engine.models, admission: engine.inference.admission, maxImagePixels: context.inference?.maxImagePixels };
   return {
     name: "inference.GRPCInferenceService",
     ...implementService(

@@ -1,3 +1,4 @@
+import type { Admission } from "../../inference/admission";
 import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import type { GRPCInferenceServiceServer, ModelStatistics } from "@inferd/grpc-types/inference";
 import { InferdError, toServiceError } from "../../errors";
@@ -17,6 +18,8 @@ export const OIP_EXTENSIONS: readonly string[] = ["model_configuration", "model_
 export interface OipServiceDeps {
   /** The engine's model registry (models, readiness, load/unload, statistics). */
   readonly models: ModelRegistry;
+  /** Per-version bound on running and waiting model runs, shared with inferd.v1 Infer. */
+  readonly admission: Admission;
   readonly logger: Logger;
   /** False once the server is shutting down: ServerReady then answers false. */
   readonly accepting: () => boolean;
@@ -56,8 +59,8 @@ export function selectStatistics(registry: ModelRegistry, name: string, version:
 }
 
 /** The handlers of inference.GRPCInferenceService over the engine's model registry. */
-export function createOipService({ models, logger, accepting, maxImagePixels }: OipServiceDeps): GRPCInferenceServiceServer {
-  const infer = createModelInfer({ models, maxImagePixels });
+export function createOipService({ models, admission, logger, accepting, maxImagePixels }: OipServiceDeps): GRPCInferenceServiceServer {
+  const infer = createModelInfer({ models, admission, maxImagePixels });
   const control = createRepositoryControl(models);
   const isReady = (name: string, version: string): boolean => {
     try {

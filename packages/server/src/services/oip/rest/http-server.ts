@@ -1,3 +1,4 @@
+import type { Admission } from "../../../inference/admission";
 /**
  * The Open Inference Protocol over HTTP/REST (`/v2/...`), on its own port, in front of the
  * same model registry (with its statistics) and ModelInfer as the gRPC service: JSON tensors and the
@@ -44,6 +45,8 @@ export interface OipHttpOptions {
   readonly port: number;
   /** The engine's model registry (models, readiness, load/unload, statistics). */
   readonly models: ModelRegistry;
+  /** Per-version bound on running and waiting model runs, shared with inferd.v1 Infer. */
+  readonly admission: Admission;
   readonly auth: Authorizer;
   readonly logger: Logger;
   /** Largest request body, in bytes (413 beyond). */
@@ -95,7 +98,7 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 /** Starts the REST endpoint. */
 export async function serveOipHttp(options: OipHttpOptions): Promise<OipHttpEndpoint> {
   const { models } = options;
-  const infer = createModelInfer({ models, maxImagePixels: options.maxImagePixels });
+  const infer = createModelInfer({ models, admission: options.admission, maxImagePixels: options.maxImagePixels });
   const repositoryControl = createRepositoryControl(models);
   const ready = (name: string, version: string): boolean => {
     try {
