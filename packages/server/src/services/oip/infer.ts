@@ -92,8 +92,8 @@ export interface ModelInferDeps {
   readonly models: ModelRegistry;
   /**
    * The engine's per-version bound on running and waiting calls (--infer-concurrency,
-   * --infer-queue-size), shared with inferd.v1 Infer: a model run is admitted before its
-   * inputs are decoded; a cache hit needs no slot.
+   * --infer-queue-size), shared with inferd.v1 Infer: a request is admitted before its inputs
+   * are decoded or looked up in the response cache.
    */
   readonly admission: Admission;
   /** Largest encoded image (width x height) an image-task model's BYTES input may decode to. */
@@ -127,6 +127,19 @@ export function createModelInfer({ models, admission, maxImagePixels }: ModelInf
   // `signal`: the call's cancellation/deadline; a request aborted while it waits for a batch never runs.
   return async (request, signal) => {
     if (request.modelName === "") throw invalidArgument("model_name is empty; name a model from RepositoryIndex");
+    // Admitted on the version that serves it now (bounded running + waiting, shared with Infer;
+    // a call cancelled or past its deadline while waiting never runs), then resolved again: a
+    // reload or removal while it waited must not leave it holding a drained session.
+    const admitted = models.resolve(request.modelName, request.modelVersion);
+    const release = await admission.admit(`${admitted.name}\u0000${admitted.version}`, signal);
+    try {
+      return await inferAdmitted(request, signal);
+    } finally {
+      release();
+    }
+  };
+
+  async function inferAdmitted(request: ModelInferRequest, signal: AbortSignal | undefined): Promise<ModelInferResponse> {
     const model = models.resolve(request.modelName, request.modelVersion);
     const started = process.hrtime.bigint();
     try {
@@ -134,14 +147,6 @@ export function createModelInfer({ models, admission, maxImagePixels }: ModelInf
       if (!runTensors) throw new InferdError("unavailable", `model "${model.name}" runs in a runtime without tensor inputs`);
       let timings: InferTimings | undefined;
       const compute = async (): Promise<CachedOutputs> => {
-        const release = await admission.admit(`${model.name}\u0000${model.version}`, signal);
-        try {
-          return await computeAdmitted();
-        } finally {
-          release();
-        }
-      };
-      const computeAdmitted = async (): Promise<CachedOutputs> => {
         const feeds = await decodeInputs(model, request, maxImagePixels);
         const outputNames = requestedOutputs(model, request);
         const decoded = process.hrtime.bigint();
@@ -184,5 +189,5 @@ export function createModelInfer({ models, admission, maxImagePixels }: ModelInf
       models.statistics.fail(model.name, model.version, elapsed(started));
       throw error;
     }
-  };
+  }
 }
